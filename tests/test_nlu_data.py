@@ -1,0 +1,43 @@
+"""Training data volume and independence of the hold-out set."""
+import re
+
+from tests.helpers import ROOT, nlu_examples, topic_ids
+
+TRAIN_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
+HOLDOUT = ROOT / "tests" / "nlu" / "faq_holdout.yml"
+
+
+def _norm(text):
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def _train():
+    merged = {}
+    for path in TRAIN_FILES:
+        for intent, examples in nlu_examples(path).items():
+            merged.setdefault(intent, []).extend(examples)
+    return merged
+
+
+def test_every_topic_has_enough_varied_training_examples():
+    train = _train()
+    for topic in topic_ids():
+        examples = train.get(f"faq/{topic}", [])
+        assert len(examples) >= 25, topic
+        assert len({_norm(e) for e in examples}) == len(examples), f"{topic} has duplicates"
+
+
+def test_conversation_intents_are_trained():
+    train = _train()
+    for intent in ("greet", "goodbye", "thanks", "bot_challenge", "human_handoff",
+                   "out_of_scope", "affirm", "deny", "medication_advice", "crisis"):
+        assert len(train.get(intent, [])) >= 15, intent
+
+
+def test_holdout_has_at_least_8_per_topic_and_never_overlaps_training():
+    holdout = nlu_examples(HOLDOUT)
+    for topic in topic_ids():
+        assert len(holdout.get(f"faq/{topic}", [])) >= 8, topic
+    trained = {_norm(e) for examples in _train().values() for e in examples}
+    overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
+    assert not overlap, overlap
