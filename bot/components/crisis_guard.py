@@ -6,6 +6,8 @@ category, subject and severity as entities (they fill slots that pick the
 crisis reply's variant) and keeps what the classifier thought under
 `crisis_guard` for the logs. If the detector itself fails, it fails toward
 safety: the message is treated as a crisis and the error is logged.
+When only the classifier says `crisis` (the detector is silent), the message
+still gets the crisis reply in its gentle "concern" form: when in doubt, flag.
 """
 from __future__ import annotations
 
@@ -88,6 +90,11 @@ class CrisisGuard(GraphComponent):
             return
         detection = _detect(text)
         classifier_intent: Optional[Dict[str, Any]] = message.get(INTENT)
+        if not detection.is_crisis and (classifier_intent or {}).get(INTENT_NAME_KEY) == self._intent:
+            detection = safety.Detection(
+                is_crisis=True, category="classifier_only", severity="concern", subject="self",
+                span=None, start=None, end=None, rule_id="classifier",
+            )
         record = {
             "is_crisis": detection.is_crisis,
             "category": detection.category,

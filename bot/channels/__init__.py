@@ -1,0 +1,1 @@
+"""Channel connectors loaded by Rasa through credentials.yml."""
