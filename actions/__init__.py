@@ -1,1 +1,1 @@
-"""The rasa-sdk action server: staff hand-offs, crisis alerts, fallback suggestions."""
+"""The rasa-sdk action server: staff hand-offs, crisis alerts, fallback suggestions, forms."""

@@ -21,6 +21,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import staff_webhook
+from actions.forms import SCREENING_SLOTS
 from bot import config
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,12 @@ class ActionHumanHandoff(Action):
             "time": _now(),
             "clinic": config.clinic()["name"],
         }
+        # The person asked to be contacted: this is the one place screening
+        # answers may leave the conversation, to the clinic.
+        screening = {slot: tracker.get_slot(slot) for slot in SCREENING_SLOTS
+                     if tracker.get_slot(slot) is not None}
+        if screening:
+            payload["screening_answers"] = screening
         if staff_webhook.post(HANDOFF_WEBHOOK_ENV, payload):
             dispatcher.utter_message(response="utter_handoff_staff_notified")
         return []

@@ -39,6 +39,7 @@ def _placeholders(resources: Dict[str, Any]) -> Dict[str, str]:
         "clinic_phone_digits": "".join(ch for ch in clinic["phone"] if ch.isdigit() or ch == "+"),
         "clinic_email": clinic.get("email", ""),
         "clinic_booking_url": clinic["booking_url"],
+        "clinic_billing_contact": clinic.get("billing_contact", clinic["phone"]),
         "crisis_short_line": resources["short_line"],
         "crisis_reach": resources["reach"],
         "crisis_call": resources["call"],
