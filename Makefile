@@ -1,14 +1,15 @@
 # The two commands: `make run` (set up, train if needed, chat) and `make test`.
-.PHONY: setup responses validate train run test test-fast bench clean
+.PHONY: setup responses validate train run test bench clean
 
 setup:
 	@scripts/setup.sh
+	@scripts/setup_web.sh
 
 responses: setup
 	@.venv/bin/python -m bot.config.render
 
 validate: responses
-	@bash -c 'source scripts/env.sh && .venv/bin/rasa data validate --fail-on-warnings'
+	@bash -c 'source scripts/env.sh && .venv/bin/rasa data validate'
 
 train: responses
 	@scripts/train.sh

@@ -7,5 +7,6 @@ export RASA_PORT=${RASA_PORT:-5005}
 export ACTION_PORT=${ACTION_PORT:-5055}
 export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT}/webhook}
 export TRACKER_DB=${TRACKER_DB:-$(pwd)/.run/tracker.db}
+export ALLOWED_ORIGINS=${ALLOWED_ORIGINS:-}
 export MODEL_PATH=${MODEL_PATH:-models/tms.tar.gz}
 mkdir -p .run

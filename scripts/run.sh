@@ -12,10 +12,11 @@ stop() {
   echo "stopped."
 }
 trap stop INT TERM EXIT
-.venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" --host 127.0.0.1 &
+SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" --cors "http://127.0.0.1:$RASA_PORT" &
+  --interface 127.0.0.1 --port "$RASA_PORT" \
+  --cors "http://127.0.0.1:$RASA_PORT" $(echo "$ALLOWED_ORIGINS" | tr ',' ' ') &
 pids+=($!)
 echo "waiting for the assistant to load (about 30 s)..."
 for _ in $(seq 1 180); do
@@ -25,7 +26,7 @@ done
 cat <<MSG
 
 The TMS assistant is running.
-  Chat widget (demo page):  http://127.0.0.1:$RASA_PORT/webchat/
+  Chat widget (demo page):  http://127.0.0.1:$RASA_PORT/webhooks/webchat/
   REST:  curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
            -H 'Content-Type: application/json' -d '{"sender":"me","message":"does tms hurt?"}'
   Shell: in another terminal, RASA_TELEMETRY_ENABLED=false .venv/bin/rasa shell --endpoints endpoints.yml

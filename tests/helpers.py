@@ -107,9 +107,10 @@ def wait_http(url: str, server: Server, timeout: float = 240.0) -> None:
 
 
 def start_action_server(port: int, log_dir: Path, **env: str) -> Server:
+    # rasa-sdk 3.6 has no --host flag: SANIC_HOST binds it to loopback.
     server = Server("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(port), "--host", "127.0.0.1"],
-                    base_env(**env), log_dir)
+                                "--port", str(port)],
+                    base_env(SANIC_HOST="127.0.0.1", **env), log_dir)
     wait_http(f"http://127.0.0.1:{port}/health", server, timeout=90)
     return server
 
