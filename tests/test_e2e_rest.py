@@ -17,7 +17,7 @@ CRISIS_TEXT = config.resources_for(None)["self"]
 
 
 def webhook(servers):
-    return f"http://127.0.0.1:{servers['port']}/webhooks/rest/webhook"
+    return f"http://127.0.0.1:{servers.port}/webhooks/rest/webhook"
 
 
 def texts(replies):

@@ -64,19 +64,6 @@ def _model() -> Path:
     pytest.fail(f"no trained model at {helpers.MODEL}: run `make train` first")
 
 
-def _start_actions(port: int, logs: Path) -> helpers.Server:
-    try:
-        return helpers.start_action_server(port, logs)
-    except RuntimeError as error:
-        if "--host" not in str(error):
-            raise
-    # rasa-sdk 3.6's CLI has no --host: start it without (it listens on all interfaces).
-    server = helpers.Server("actions", [helpers.PYTHON, "-m", "rasa_sdk", "--actions", "actions",
-                                        "--port", str(port)], helpers.base_env(), logs)
-    helpers.wait_http(f"http://127.0.0.1:{port}/health", server, timeout=90)
-    return server
-
-
 class Servers:
     def __init__(self, port: int, embed_port: int, rasa: helpers.Server, actions: helpers.Server):
         self.port = port
@@ -99,7 +86,7 @@ def chat_servers(tmp_path_factory, web_ready) -> Iterator[Servers]:
     model = _model()
     original = helpers.MODEL
     helpers.MODEL = model
-    actions = _start_actions(action_port, logs)
+    actions = helpers.start_action_server(action_port, logs)
     try:
         rasa = helpers.start_rasa_server(rasa_port, action_port, logs,
                                          ALLOWED_ORIGINS=f"http://127.0.0.1:{embed_port}")
