@@ -2,6 +2,7 @@
 every end-to-end test module, so the model loads once."""
 import pytest
 
+from tests.channels.api_stub import channel_env
 from tests.helpers import (MODEL, WebhookReceiver, free_port, start_action_server,
                            start_rasa_server)
 
@@ -15,7 +16,8 @@ class Servers:
         self.action_port = free_port()
         self.port = free_port()
         self.actions = self.start_actions()
-        self.rasa = start_rasa_server(self.port, self.action_port, log_dir)
+        # channel_env(): fake Slack/Messenger/Telegram/Twilio secrets, their APIs on a loopback stub
+        self.rasa = start_rasa_server(self.port, self.action_port, log_dir, **channel_env())
 
     def start_actions(self):
         return start_action_server(self.action_port, self.log_dir, STAFF_WEBHOOK_URL=self.hook.url)
