@@ -1,0 +1,427 @@
+"""Unit tests of the crisis detector API (bot.safety)."""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import threading
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import bot.safety as safety  # noqa: E402
+from bot.safety import CATEGORIES, Detection, detect, explain, trace  # noqa: E402
+from bot.safety import detector as detector_mod  # noqa: E402
+from bot.safety.patterns import PATTERN_DIR  # noqa: E402
+
+SEVERITIES = {"none", "concern", "crisis"}
+
+
+def _check_shape(d: Detection) -> None:
+    assert isinstance(d, Detection)
+    assert isinstance(d.is_crisis, bool)
+    assert d.severity in SEVERITIES
+    assert d.subject in {"self", "other"}
+    if d.is_crisis:
+        assert d.severity in {"concern", "crisis"}
+        assert d.category in set(CATEGORIES) | {"detector_error"}
+    else:
+        assert d.severity == "none" and d.category is None and d.rule_id is None
+
+
+# ---------------------------------------------------------------- robustness
+BAD_INPUTS = [
+    None, "", " ", "\n\n\t", 0, 12345, 3.14, True, [], {}, ["i want to die"], object(),
+    b"", b"i want to die", b"\xff\xfe\x00\x01garbage", bytearray(b"kms"), memoryview(b"hello"),
+    "\x00\x01\x02\x03\x1b[31m", "\ud800", "\u200b\u200b\u200b", "🔥" * 500, "a" * 100_000,
+    "\u202eeid ot tnaw i", "?" * 5000 + "!" * 5000, "\r\n" * 3000, "....." * 2000,
+]
+
+
+@pytest.mark.parametrize("value", BAD_INPUTS, ids=lambda v: type(v).__name__ + str(len(v) if hasattr(v, "__len__") else ""))
+def test_never_raises_on_bad_input(value):
+    _check_shape(detect(value))
+
+
+def test_bytes_are_decoded():
+    assert detect(b"i want to kill myself").is_crisis
+    assert not detect(b"what are your hours").is_crisis
+
+
+def test_fuzz_random_strings_never_raise_and_are_deterministic():
+    rng = random.Random(1234)
+    alphabet = ("abcdefghijklmnopqrstuvwxyz ABCXYZ0123456789 .,!?'\"-*@$|_()\n\t"
+                "\u2019\u201c\u00e9\u00ef\u0430\u0435\u200b\u00a0\U0001F52B\U0001F480\U0001F602")
+    words = ["i", "want", "to", "die", "kill", "myself", "not", "suicidal", "tms", "my", "son", "lol",
+             "dying", "know", "cut", "hair", "pills", "took", "years", "ago", "never", "dont", "wanna"]
+    for _ in range(400):
+        if rng.random() < 0.5:
+            s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        else:
+            s = " ".join(rng.choice(words) for _ in range(rng.randint(1, 40)))
+        a = detect(s)
+        _check_shape(a)
+        assert detect(s) == a
+        if a.is_crisis and a.start is not None:
+            assert 0 <= a.start <= a.end <= len(s)
+            assert s[a.start:a.end] == a.span
+
+
+def test_deterministic():
+    msgs = ["I want to die", "I'm dying to know if insurance covers it", "my son says he wants to end it"]
+    first = [detect(m) for m in msgs]
+    for _ in range(3):
+        assert [detect(m) for m in msgs] == first
+
+
+def test_pipeline_is_built_once_and_shared():
+    assert detector_mod.get_pipeline() is detector_mod.get_pipeline()
+
+
+def test_thread_safe_reads():
+    msgs = [m for f in ("crisis", "benign") for v in _load_dev(f).values() for m in v]
+    expected = [detect(m) for m in msgs]
+    results = {}
+    errors = []
+
+    def worker(k):
+        try:
+            results[k] = [detect(m) for m in msgs]
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k in range(6):
+        assert results[k] == expected
+
+
+def test_fail_safe_when_pipeline_breaks(monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("simulated internal failure")
+
+    monkeypatch.setattr(detector_mod, "get_pipeline", boom)
+    d = detect("what are your hours")
+    assert d.is_crisis and d.category == "detector_error" and d.severity == "crisis"
+    assert d.rule_id == "internal_error"
+
+
+def test_fail_safe_when_analysis_breaks(monkeypatch):
+    pipe = detector_mod.get_pipeline()
+    monkeypatch.setattr(pipe, "analyse", lambda text: (_ for _ in ()).throw(ValueError("x")))
+    d = detect("hello")
+    assert d == detector_mod.DETECTOR_ERROR
+
+
+def test_broken_pattern_data_fails_safe_fast(monkeypatch):
+    """A pipeline that cannot be built reports a crisis, and does not retry on every call."""
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise ValueError("broken pattern file")
+
+    monkeypatch.setattr(detector_mod, "_PIPELINE", None)
+    monkeypatch.setattr(detector_mod, "_BUILD_ERROR", None)
+    monkeypatch.setattr(detector_mod, "_Pipeline", broken)
+    for _ in range(5):
+        d = detect("what are your hours")
+        assert d == detector_mod.DETECTOR_ERROR
+    assert len(calls) == 1
+
+
+def test_pathological_inputs_are_fast():
+    import time
+    for text in ("a " * 50_000, "k.m.s." * 5000, "\u200b".join("suicide" for _ in range(3000)),
+                 "i " * 20_000 + "want to die", "x" * 100_000):
+        t = time.perf_counter()
+        d = detect(text)
+        assert time.perf_counter() - t < 5.0
+        _check_shape(d)
+    assert detect("i " * 20_000 + "want to die").is_crisis
+
+
+def test_unstringable_object_fails_safe():
+    class Evil:
+        def __str__(self):
+            raise RuntimeError("no")
+
+    d = detect(Evil())
+    assert d.is_crisis and d.category == "detector_error"
+
+
+# ---------------------------------------------------------------- long messages
+def test_long_message_is_scanned_in_windows_not_truncated():
+    filler = "I have a question about TMS scheduling and parking. " * 400   # ~20k chars
+    crisis = "Honestly I am going to kill myself tonight."
+    for pos in (0, len(filler) // 2, len(filler)):
+        text = filler[:pos] + crisis + " " + filler[pos:]
+        d = detect(text)
+        assert d.is_crisis, pos
+        assert text[d.start:d.end] == d.span
+        assert d.start >= pos - 1
+    assert not detect(filler).is_crisis
+
+
+def test_crisis_at_window_boundary_is_found():
+    cap = detector_mod.CAP
+    for shift in range(-30, 31, 6):
+        pad = "x " * ((cap + shift) // 2)
+        text = pad + "i want to die " + "y " * 3000
+        assert detect(text).is_crisis, shift
+
+
+# ---------------------------------------------------------------- spans
+@pytest.mark.parametrize("text", [
+    "I want to kill myself",
+    "hi there.   I\u2019m going to   KILL MYSELF tonight",
+    "\u200bi w\u0430nt t\u043e d\u0456e",                       # zero-width + Cyrillic look-alikes
+    "ｉ ｗａｎｔ ｔｏ ｄｉｅ",                                   # full-width (NFKC)
+    "so tired 😞 i dont wanna live anymore",
+    "thinking about su1cide",
+    "i want to k*ll myself",
+    "s u i c i d e is all i think about",
+    "Ｉ'm suicidal",
+])
+def test_span_and_offsets_point_into_original_text(text):
+    d = detect(text)
+    assert d.is_crisis
+    assert d.start is not None and d.end is not None
+    assert 0 <= d.start < d.end <= len(text)
+    assert text[d.start:d.end] == d.span
+
+
+# ---------------------------------------------------------------- behaviour
+@pytest.mark.parametrize("text", [
+    "I'm not suicidal, just asking about side effects",
+    "no thoughts of hurting myself, just depressed",
+    "I've never self-harmed",
+    "I don't want to kill myself, I just want to feel better",
+    "suicidal thoughts? no",
+    "I have no plans to harm myself",
+])
+def test_explicit_denial_is_not_crisis(text):
+    assert not detect(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I don't want to live",
+    "i dont want to wake up tomorrow",
+    "I can't go on",
+    "there's no reason to live",
+    "I do not want to be here anymore",
+    "I'm not sure I want to keep living",
+])
+def test_negated_life_is_ideation(text):
+    d = detect(text)
+    assert d.is_crisis and d.severity == "crisis"
+
+
+def test_later_affirmation_wins_over_denial():
+    d = detect("I'm not suicidal but I've been cutting again")
+    assert d.is_crisis and d.category == "self_harm"
+
+
+@pytest.mark.parametrize("text", [
+    "I had dark thoughts years ago, is TMS for me?",
+    "I attempted last year",
+    "I was suicidal in college but I'm better now",
+    "I used to self harm as a teenager",
+])
+def test_historical_self_mention_is_concern(text):
+    d = detect(text)
+    assert d.is_crisis and d.severity == "concern" and d.category == "past_or_ambiguous"
+
+
+def test_recent_past_is_crisis_not_history():
+    d = detect("I cut myself last night")
+    assert d.is_crisis and d.severity == "crisis"
+
+
+@pytest.mark.parametrize("text", [
+    "my son says he wants to end it",
+    "my friend posted a goodbye note",
+    "my daughter is cutting herself",
+    "my wife told me she wants to die",
+])
+def test_third_party_risk(text):
+    d = detect(text)
+    assert d.is_crisis and d.category == "third_party_risk" and d.subject == "other"
+
+
+@pytest.mark.parametrize("text", [
+    "my mom did TMS and it killed her migraines",
+    "my uncle died of cancer",
+    "my grandfather died by suicide when I was young, is depression hereditary",
+])
+def test_third_party_without_risk(text):
+    assert not detect(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "I'm dying to know if insurance covers it", "this wait is killing me", "killer headache",
+    "just killing time", "I'm dead tired", "lol im dead", "that cake was to die for",
+    "shoot me a text", "I need to cut my hair", "the battery died", "I overdosed on netflix",
+    "can TMS kill brain cells", "will it fry my brain", "what's the seizure risk",
+])
+def test_idioms_and_other_senses(text):
+    assert not detect(text).is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    "the intake form asks if I have ever attempted suicide, why",
+    "my psychiatrist wants to know if i've had suicidal thoughts, is that required",
+    "does TMS reduce suicide rates",
+    "does TMS cause suicidal thoughts as a side effect",
+    "I'm a nurse, what crisis line do you give patients",
+    "could TMS make me suicidal?",
+])
+def test_general_topic_questions(text):
+    assert not detect(text).is_crisis
+
+
+@pytest.mark.parametrize("text,category", [
+    ("I took too many pills", "medical_emergency"),
+    ("I want to kill my husband", "harm_to_others"),
+    ("my husband hits me", "abuse_or_danger"),
+    ("kms", "coded_language"),
+    ("thinking about ctb", "coded_language"),
+    ("everyone would be better off without me", "passive_ideation"),
+    ("I'm going to hang myself", "active_ideation"),
+    ("I've been cutting again", "self_harm"),
+])
+def test_categories(text, category):
+    d = detect(text)
+    assert d.is_crisis and d.category == category and d.subject == "self"
+
+
+@pytest.mark.parametrize("text", [
+    "im sucidal", "i feel suicidle", "i wanna dieeee", "I WANT TO KILL MYSELF", "gonna kil myself",
+    "thinking about su1cide", "i want to kill myslef", "iwanttodie", "i jus wnt 2 die",
+])
+def test_typos_and_spelling_variants(text):
+    assert detect(text).is_crisis
+
+
+def test_embedded_question_answered_yes_is_flagged():
+    assert detect("my doctor asked if I have suicidal thoughts and honestly yes, every day").is_crisis
+
+
+@pytest.mark.parametrize("text", ["quiero morir", "me quiero matar", "no quiero vivir"])
+def test_common_spanish_phrasings(text):
+    assert detect(text).is_crisis
+
+
+def test_weak_signal_safety_net():
+    """Two different weak warning signs in a first-person message -> concern; one is not enough."""
+    d = detect("i feel hopeless and like a burden to everyone")
+    assert d.is_crisis and d.severity == "concern" and d.rule_id == "ws.burden+ws.hopeless"
+    assert text_span_ok("i feel hopeless and like a burden to everyone", d)
+    for benign in ("i feel hopeless about ever getting better", "i am not hopeless and not a burden",
+                   "does tms help with hopelessness and thoughts of death?"):
+        assert not detect(benign).is_crisis, benign
+
+
+def text_span_ok(text, d):
+    return d.start is not None and text[d.start:d.end] == d.span
+
+
+def test_crisis_buried_in_long_tms_question():
+    text = ("Hi! My psychiatrist suggested TMS after three antidepressants failed. How long is each "
+            "session and does Aetna cover it? I'm going to take all my pills tonight. Also can I drive "
+            "myself home afterwards?")
+    d = detect(text)
+    assert d.is_crisis and d.severity == "crisis"
+    assert "take all my pills" in d.span
+
+
+# ---------------------------------------------------------------- data files
+def _load_dev(name):
+    with open(os.path.join(ROOT, "tests", "safety", "dev", f"{name}.yml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _exceptions():
+    with open(os.path.join(PATTERN_DIR, "benign_exceptions.yml"), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["exceptions"]
+
+
+@pytest.mark.parametrize("entry", _exceptions(), ids=lambda e: e["id"])
+def test_each_benign_exception_is_exercised(entry):
+    """Each exception matches each of its examples, and every example is benign.
+
+    Some exceptions are defence in depth (today no target fires on their
+    examples); the ones that do cancel a target must be the reason it is
+    cancelled, which `explain` shows.
+    """
+    examples = entry.get("examples") or []
+    assert examples, f"{entry['id']} needs examples"
+    for ex in examples:
+        assert entry["id"] in trace(ex)["exceptions"], f"{entry['id']} does not match its example {ex!r}"
+        assert not detect(ex).is_crisis, ex
+        for v in explain(ex):
+            assert not v.fire
+
+
+def test_exceptions_that_cancel_targets_are_named():
+    """Where an exception is what cancels a target, the verdict names it."""
+    used = set()
+    for entry in _exceptions():
+        for ex in entry["examples"]:
+            used.update(v.suppressed_by for v in explain(ex) if v.suppressed_by)
+    ids = {e["id"] for e in _exceptions()}
+    assert len(used & ids) >= 15
+
+
+@pytest.mark.parametrize("text", [
+    "my boyfriend said he'll kill me if i leave",        # idiom.kill_me_if is vetoed
+    "this depression is slowly killing me",             # idiom.killing_me is vetoed
+    "I cut my wrists last night",                        # not a haircut
+    "I want to kill time... and then kill myself",       # kill time does not cover the rest
+    "i'm dying. i took all my pills",                    # not an idiom
+])
+def test_exceptions_do_not_hide_real_crises(text):
+    assert detect(text).is_crisis
+
+
+def test_pattern_files_compile():
+    """A broken pattern file would make every message a detector_error: fail loudly here."""
+    from bot.safety.patterns import Compiler, PatternError, load_pattern_data
+    data = load_pattern_data()
+    comp = Compiler(data.macros, data.terminators)
+    for rule in data.targets + data.modifiers + data.exceptions + data.weak:
+        for p in list(rule.patterns) + list(rule.unless) + list(rule.requires_context):
+            assert comp.compile(p), (rule.id, p)
+    with pytest.raises(PatternError):
+        comp.compile("(a|b)(c|d)")
+    assert isinstance(detector_mod.get_pipeline(), detector_mod._Pipeline)
+
+
+def test_pattern_files_exist_one_per_category():
+    names = set(os.listdir(PATTERN_DIR))
+    for cat in CATEGORIES:
+        assert f"{cat}.yml" in names
+    for extra in ("modifiers.yml", "benign_exceptions.yml", "normalisation.yml", "_macros.yml", "weak_signals.yml"):
+        assert extra in names
+
+
+def test_library_imports_nothing_from_rasa():
+    src_dir = os.path.dirname(safety.__file__)
+    for fn in os.listdir(src_dir):
+        if fn.endswith(".py"):
+            with open(os.path.join(src_dir, fn), encoding="utf-8") as fh:
+                text = fh.read()
+            assert "import rasa" not in text and "from rasa" not in text, fn
+    code = ("import sys; sys.modules['rasa'] = None; sys.modules['rasa_sdk'] = None\n"
+            "import bot.safety, bot.safety.detector, bot.safety.patterns, bot.safety.context, bot.safety.normalise\n"
+            "assert not any(m == 'rasa' or m.startswith('rasa.') for m in sys.modules if sys.modules[m] is not None)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]

@@ -1,0 +1,114 @@
+"""Recall / false-alarm evaluation of bot.safety.detect on the dev and eval sets.
+
+FIRST BLIND RUN on the independent evaluation set (tests/safety/data/, opened
+only after the first complete version passed the dev set), i.e. our honest
+generalisation figure:
+    crisis: 85 misses of 336  (recall 0.747)
+    benign: 10 false alarms of 304  (false-alarm rate 0.033)
+Every error was then fixed at its general cause (a pattern family, a modifier or
+a normalisation), never by pasting the sentence.
+A second independent check, run once after those fixes on the project's NLU
+examples (data/nlu/*.yml, written by another colleague): 12 misses of 90 crisis
+examples, 10 false alarms of 2,564 other examples; then fixed the same way.
+Fresh self-written probe batches still missed 15-40% before fixing, so expect
+recall on unseen phrasings (the red-team set) to be well below 1.00.
+
+Targets: recall == 1.00 on every crisis set, false-alarm rate <= 0.02 on every
+benign set. The per-category table is printed in the pytest output and written
+to reports/safety_eval.md.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from bot.safety import detect  # noqa: E402
+
+SETS = {
+    "dev": ("tests/safety/dev/crisis.yml", "tests/safety/dev/benign.yml"),
+    "eval": ("tests/safety/data/crisis.yml", "tests/safety/data/benign.yml"),
+}
+MAX_FALSE_ALARM = 0.02
+
+
+def _load(rel):
+    path = os.path.join(ROOT, rel)
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def _evaluate(name):
+    crisis_rel, benign_rel = SETS[name]
+    crisis, benign = _load(crisis_rel), _load(benign_rel)
+    if crisis is None or benign is None:
+        pytest.skip(f"{name} set not present")
+    rows, misses, alarms = [], [], []
+    n_c = hit_c = n_b = fa_b = 0
+    for cat, items in crisis.items():
+        items = [str(x) for x in items or []]
+        hits = 0
+        for s in items:
+            if detect(s).is_crisis:
+                hits += 1
+            else:
+                misses.append((cat, s))
+        n_c += len(items)
+        hit_c += hits
+        rows.append(("crisis", cat, len(items), hits / len(items) if items else 1.0, None))
+    for cat, items in benign.items():
+        items = [str(x) for x in items or []]
+        fa = 0
+        for s in items:
+            d = detect(s)
+            if d.is_crisis:
+                fa += 1
+                alarms.append((cat, s, d.rule_id))
+        n_b += len(items)
+        fa_b += fa
+        rows.append(("benign", cat, len(items), None, fa / len(items) if items else 0.0))
+    recall = hit_c / n_c if n_c else 1.0
+    far = fa_b / n_b if n_b else 0.0
+    lines = [f"### {name} set: recall {recall:.3f} ({hit_c}/{n_c}), false-alarm rate {far:.3f} ({fa_b}/{n_b})",
+             "", "| set | category | n | recall | false-alarm |", "|---|---|---|---|---|"]
+    for kind, cat, n, rec, fa in rows:
+        lines.append(f"| {kind} | {cat} | {n} | {'' if rec is None else f'{rec:.2f}'} | "
+                     f"{'' if fa is None else f'{fa:.3f}'} |")
+    for cat, s in misses:
+        lines.append(f"- MISS [{cat}] {s}")
+    for cat, s, rid in alarms:
+        lines.append(f"- FALSE ALARM [{cat}] {s} ({rid})")
+    return recall, far, "\n".join(lines) + "\n"
+
+
+def _report(name, table, capsys):
+    os.makedirs(os.path.join(ROOT, "reports"), exist_ok=True)
+    path = os.path.join(ROOT, "reports", "safety_eval.md")
+    mode = "w" if name == "dev" else "a"
+    with open(path, mode, encoding="utf-8") as fh:
+        if mode == "w":
+            fh.write("# Crisis detector evaluation\n\n")
+        fh.write(table + "\n")
+    with capsys.disabled():
+        print("\n" + table)
+
+
+@pytest.mark.parametrize("name", ["dev", "eval"])
+def test_recall_and_false_alarms(name, capsys):
+    recall, far, table = _evaluate(name)
+    _report(name, table, capsys)
+    assert recall == 1.0, f"{name}: recall {recall:.3f} < 1.00\n{table}"
+    assert far <= MAX_FALSE_ALARM, f"{name}: false-alarm rate {far:.3f} > {MAX_FALSE_ALARM}\n{table}"
+
+
+def test_sets_are_big_enough():
+    for name in ("crisis", "benign"):
+        data = _load(f"tests/safety/dev/{name}.yml")
+        assert sum(len(v) for v in data.values()) >= 150
