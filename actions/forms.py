@@ -50,6 +50,8 @@ def faq_asked_instead(tracker: Tracker, parsed: Any) -> Optional[str]:
 
 def _validated(slot: str, value: Any, parsed: Any, unclear: str,
                dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    if value is None:  # a reset (SlotSet None) is validated too: nothing to say
+        return {slot: None}
     faq = faq_asked_instead(tracker, parsed)
     if faq:
         dispatcher.utter_message(response=faq)

@@ -53,10 +53,17 @@ def test_idiom_leaves_the_classifier_alone():
     assert "crisis_category" not in entities(message)
 
 
-def test_classifier_only_crisis_gets_the_gentle_variant():
-    message = guard(parsed("some words the detector does not know", "crisis", 0.95))
-    assert message.get("intent")["name"] == "crisis"
-    assert entities(message)["crisis_severity"] == "concern"
+def test_classifier_alone_cannot_raise_a_crisis(caplog):
+    caplog.set_level("INFO")
+    message = Message(data={"text": "i live in the UK"})
+    message.set("intent", {"name": "crisis", "confidence": 0.9}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "crisis", "confidence": 0.9},
+                                   {"name": "screening_answer", "confidence": 0.08}],
+                add_to_output=True)
+    guarded = guard(message)
+    assert guarded.get("intent") == {"name": "screening_answer", "confidence": 0.08}
+    assert guarded.get("crisis_guard")["classifier_intent"]["name"] == "crisis"
+    assert "detector did not" in caplog.text and "UK" not in caplog.text
 
 
 def test_detector_failure_fails_toward_safety(monkeypatch, caplog):

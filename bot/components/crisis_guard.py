@@ -6,8 +6,11 @@ category, subject and severity as entities (they fill slots that pick the
 crisis reply's variant) and keeps what the classifier thought under
 `crisis_guard` for the logs. If the detector itself fails, it fails toward
 safety: the message is treated as a crisis and the error is logged.
-When only the classifier says `crisis` (the detector is silent), the message
-still gets the crisis reply in its gentle "concern" form: when in doubt, flag.
+The detector is the authority: when only the classifier says `crisis` (the
+detector is silent), the classifier's next intent is used and the disagreement
+is logged (without the text) for pattern review. Measured: the classifier alone
+flagged 4-10% of our benign sets ("my phone is dead again", "i live in the UK"),
+the detector 0-3%.
 """
 from __future__ import annotations
 
@@ -84,17 +87,23 @@ class CrisisGuard(GraphComponent):
             self._guard(message)
         return messages
 
+    def _overrule_classifier(self, message: Message) -> None:
+        """The classifier alone said crisis: use its next-best intent instead."""
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
+                   if r.get(INTENT_NAME_KEY) != self._intent]
+        fallback = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback",
+                                               PREDICTED_CONFIDENCE_KEY: 0.0}
+        message.set(INTENT, fallback, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        logger.info("crisis guard: classifier said crisis, detector did not; using %s",
+                    fallback.get(INTENT_NAME_KEY))
+
     def _guard(self, message: Message) -> None:
         text = message.get(TEXT)
         if not isinstance(text, str) or not text.strip():
             return
         detection = _detect(text)
         classifier_intent: Optional[Dict[str, Any]] = message.get(INTENT)
-        if not detection.is_crisis and (classifier_intent or {}).get(INTENT_NAME_KEY) == self._intent:
-            detection = safety.Detection(
-                is_crisis=True, category="classifier_only", severity="concern", subject="self",
-                span=None, start=None, end=None, rule_id="classifier",
-            )
         record = {
             "is_crisis": detection.is_crisis,
             "category": detection.category,
@@ -105,6 +114,8 @@ class CrisisGuard(GraphComponent):
         }
         message.set(GUARD_KEY, record, add_to_output=True)
         if not detection.is_crisis:
+            if (classifier_intent or {}).get(INTENT_NAME_KEY) == self._intent:
+                self._overrule_classifier(message)
             return
         ranking = list(message.get(INTENT_RANKING_KEY) or [])
         crisis = {INTENT_NAME_KEY: self._intent, PREDICTED_CONFIDENCE_KEY: 1.0}
