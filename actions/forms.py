@@ -52,6 +52,11 @@ def _validated(slot: str, value: Any, parsed: Any, unclear: str,
                dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
     if value is None:  # a reset (SlotSet None) is validated too: nothing to say
         return {slot: None}
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if parsed is None and intent == "start_screening" and slot in SCREENING_SLOTS:
+        # "start over": clear every answer; the form asks question 1 again.
+        dispatcher.utter_message(response="utter_screening_intro")
+        return {name: None for name in SCREENING_SLOTS}
     faq = faq_asked_instead(tracker, parsed)
     if faq:
         dispatcher.utter_message(response=faq)

@@ -119,3 +119,13 @@ def test_faq_mid_insurance_helper():
     result = validator.validate_coverage_type(text, dispatcher, _faq_tracker(text, "cost"), DOMAIN)
     assert result == {"coverage_type": None}
     assert dispatcher.messages[0]["response"] == "utter_faq/cost"
+
+
+def test_start_over_inside_the_form_clears_every_answer():
+    validator = forms.ValidateScreeningForm()
+    dispatcher = CollectingDispatcher()
+    result = validator.validate_screen_therapy("start over", dispatcher,
+                                               _faq_tracker("start over", intent="start_screening"),
+                                               DOMAIN)
+    assert result == {slot: None for slot in forms.SCREENING_SLOTS}
+    assert dispatcher.messages[0]["response"] == "utter_screening_intro"
