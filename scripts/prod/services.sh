@@ -4,6 +4,8 @@
 #   scripts/prod/services.sh start DIR   install if missing, start both, write DIR/services.env
 #   scripts/prod/services.sh stop DIR    stop both (data stays in DIR until you delete it)
 #   scripts/prod/services.sh install     only install postgresql / redis-server (Debian, root)
+#   scripts/prod/services.sh pg-stop DIR / pg-start DIR   stop / restart only PostgreSQL
+#                                        (outage tests)
 #
 # Each run has its own data directory (initdb) and its own ports: PG_PORT and
 # REDIS_PORT if set, otherwise free high ports. Both listen on 127.0.0.1 only,
@@ -80,9 +82,9 @@ start() {
   as_user postgres "$bin/initdb" -D "$dir/pg/data" -U postgres --auth-local=peer \
     --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  local pg_opts="-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pgsock -c max_connections=200 -c shared_buffers=64MB"
   as_user postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pgsock -c max_connections=200 -c shared_buffers=64MB" \
-    start >/dev/null || { tail -20 "$dir/pg/postgres.log" >&2; die "postgres did not start"; }
+    -o "$pg_opts" start >/dev/null || { tail -20 "$dir/pg/postgres.log" >&2; die "postgres did not start"; }
   as_user postgres "$bin/psql" -h "$dir/pgsock" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE tms LOGIN PASSWORD '$pg_pass'" -c "CREATE DATABASE tms OWNER tms" >/dev/null \
     || die "could not create the tms role and database"
@@ -105,6 +107,7 @@ PG_BINDIR=$bin
 PG_DATA=$dir/pg/data
 PG_PORT=$pg_port
 PG_SOCKET_DIR=$dir/pgsock
+PG_OPTS="$pg_opts"
 REDIS_PORT=$redis_port
 REDIS_PASSWORD=$redis_pass
 TRACKER_DB_URL=postgresql://tms:$pg_pass@127.0.0.1:$pg_port/tms
@@ -128,9 +131,17 @@ stop() {
   mv "$dir/services.env" "$dir/services.env.stopped"
 }
 
+load_env() {
+  [ -f "$dir/services.env" ] || die "no running services in $dir"
+  # shellcheck disable=SC1091
+  set -a; source "$dir/services.env"; set +a
+}
+
 case "$cmd" in
   start) start ;;
+  pg-stop) load_env; as_user postgres "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null ;;
+  pg-start) load_env; as_user postgres "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/../postgres.log" -w -t 60 -o "$PG_OPTS" start >/dev/null ;;
   stop) stop ;;
   install) install ;;
-  *) die "usage: services.sh start|stop DIR | install" ;;
+  *) die "usage: services.sh start|stop|pg-stop|pg-start DIR | install" ;;
 esac
