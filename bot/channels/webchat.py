@@ -156,6 +156,11 @@ class _OriginCheckingEngineIO(engineio.AsyncServer):
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         if args:
             _cors_handled(args[0])  # engine.io sets its own CORS headers (see above)
+            # python-engineio 4.8.0 answers a polling POST without a session id
+            # with a 500 (TypeError): it is a client error, say so.
+            if getattr(args[0], "method", "") == "POST" and not args[0].args.get("sid"):
+                return response.json({"error": "socket.io POST needs a session id (sid)"},
+                                     status=400)
         result = await super().handle_request(*args, **kwargs)
         # A finished websocket returns None, which Sanic logs as a server error
         # on every disconnect: answer with an empty response instead.

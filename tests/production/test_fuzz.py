@@ -235,10 +235,6 @@ def test_live_webhook_fuzz_never_5xx(live_server):
     assert statuses.get(200, 0) > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "python-engineio 4.8.0: a polling POST without a session id raises TypeError "
-    "('Invalid session ' + None) -> HTTP 500; bot/channels/webchat.py should answer 400. "
-    "Remove this marker once fixed."))
 def test_socketio_polling_post_without_session_is_not_a_5xx(live_server):
     from tests.helpers import post
 
