@@ -50,9 +50,9 @@ if str(ROOT) not in sys.path:
 
 from tests.helpers import (MODEL, PYTHON, RASA, REPORTS, Server, base_env,  # noqa: E402
                            free_port, rest_say, wait_http)
-from tests.production.cluster import (Services, rss_bytes, start_actions,  # noqa: E402
-                                      start_replica)
-from tests.production.driver import scripted_text, timed_load  # noqa: E402
+from tests.production.cluster import (Services, cpu_seconds, rss_bytes,  # noqa: E402
+                                      start_actions, start_replica)
+from tests.production.driver import percentile, scripted_text, timed_load  # noqa: E402
 
 BENCH = ROOT / ".run" / "bench"
 MODELS = BENCH / "models"
@@ -140,6 +140,9 @@ class Deployment:
     def rss_mb(self) -> float:
         return sum(rss_bytes(s.process.pid) for s in self.servers) / 2**20
 
+    def cpu_s(self) -> float:
+        return sum(cpu_seconds(s.process.pid) for s in self.servers)
+
     def stop(self) -> None:
         for server in self.servers:
             server.stop()
@@ -210,28 +213,34 @@ def long_conversation(deployment: Deployment, turns: int = 200) -> Dict[str, Any
             "ratio_median_last10_first10": last / first, "latencies_ms": latencies}
 
 
-def measure(deployment: Deployment, levels: List[int], duration: float,
-            long_turns: int = 0) -> Dict[str, Any]:
-    log(f"{deployment.name}: ready in {deployment.ready_s:.1f} s, first answer after "
-        f"{deployment.first_answer_s:.1f} s")
-    warm_up(deployment)
-    out: Dict[str, Any] = {"ready_s": deployment.ready_s,
-                           "first_answer_s": deployment.first_answer_s, "levels": {}}
-    for level in levels:
-        result = asyncio.run(timed_load(deployment.urls, level, duration, warmup=3.0,
-                                        prefix=f"{RUN_ID}-{deployment.name}-c{level}".replace(" ", "")))
-        log(f"{deployment.name} c={level}: {result['throughput_tps']:.1f} turns/s, "
-            f"p50 {result['p50_ms']:.0f} p95 {result['p95_ms']:.0f} p99 {result['p99_ms']:.0f} ms, "
-            f"failures {result['failures']}")
-        out["levels"][str(level)] = result
-    out["rss_mb"] = deployment.rss_mb()
-    if long_turns:
-        out["long_conversation"] = long_conversation(deployment, long_turns)
-        lc = out["long_conversation"]
-        log(f"{deployment.name} long conversation: turn 1 {lc['turn1_ms']:.0f} ms, "
-            f"turn {long_turns} {lc['turn200_ms']:.0f} ms; medians {lc['median_turns_1_10_ms']:.0f} "
-            f"-> {lc['median_turns_191_200_ms']:.0f} ms")
-    return out
+def measure_level(deployment: Deployment, level: int, duration: float, round_: int) -> Dict[str, Any]:
+    """One load level on one deployment; adds the servers' CPU time per turn."""
+    before = deployment.cpu_s()
+    result = asyncio.run(timed_load(deployment.urls, level, duration, warmup=2.0, seed=round_,
+                                    prefix=f"{RUN_ID}-{deployment.name}-r{round_}-c{level}"
+                                    .replace(" ", "").replace(",", "")))
+    result["server_cpu_ms_per_turn"] = (deployment.cpu_s() - before) * 1000 / max(
+        1, result["all_turns"])
+    log(f"round {round_} {deployment.name} c={level}: {result['throughput_tps']:.1f} turns/s, "
+        f"p50 {result['p50_ms']:.0f} p95 {result['p95_ms']:.0f} p99 {result['p99_ms']:.0f} ms, "
+        f"server CPU {result['server_cpu_ms_per_turn']:.1f} ms/turn, failures {result['failures']}")
+    return result
+
+
+def summarize(rounds: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Rounds of one level: median throughput, percentiles over all rounds' turns."""
+    latencies = [x for r in rounds for x in r["latencies_ms"]]
+    throughput = sorted(r["throughput_tps"] for r in rounds)
+    cpu = sorted(r["server_cpu_ms_per_turn"] for r in rounds)
+    return {
+        "throughput_tps": percentile(throughput, 0.5), "throughput_tps_rounds": throughput,
+        "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99), "turns": sum(r["turns"] for r in rounds),
+        "server_cpu_ms_per_turn": percentile(cpu, 0.5),
+        "failures": sum(r["failures"] for r in rounds),
+        "failure_kinds": sorted({k for r in rounds for k in r["failure_kinds"]}),
+        "rounds": len(rounds),
+    }
 
 
 # -- quality ------------------------------------------------------------------
@@ -314,7 +323,7 @@ def fmt(value: Any, digits: int = 0) -> str:
 
 def write_reports(results: Dict[str, Any]) -> None:
     REPORTS.mkdir(exist_ok=True)
-    slim = json.loads(json.dumps(results))
+    slim = json.loads(json.dumps(results, default=str))
     (REPORTS / "bench.json").write_text(json.dumps(slim, indent=2))
     serving = results["serving"]
     lines = ["# Benchmarks: stock Rasa vs ours", "",
@@ -326,12 +335,16 @@ def write_reports(results: Dict[str, Any]) -> None:
         lines.append(f"| {target['name']} | {fmt(target['ours'], 1)} | {fmt(target['stock'], 1)} | "
                      f"{target['ratio']:.2f} | {target['goal']} | {'yes' if target['met'] else 'NO'} |")
     lines += ["", "## Throughput and REST turn latency", "",
-              "| deployment | concurrent | turns/s | p50 ms | p95 ms | p99 ms | failures |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+              f"Median of {results['rounds']} interleaved rounds of {results['duration_per_level_s']:.0f} s "
+              "per level (throughput, server CPU); latency percentiles over all rounds' turns.", "",
+              "| deployment | concurrent | turns/s | p50 ms | p95 ms | p99 ms | "
+              "server CPU ms/turn | turns | failures |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, data in serving.items():
         for level, r in data["levels"].items():
             lines.append(f"| {name} | {level} | {r['throughput_tps']:.1f} | {r['p50_ms']:.0f} | "
-                         f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['failures']} |")
+                         f"{r['p95_ms']:.0f} | {r['p99_ms']:.0f} | "
+                         f"{r['server_cpu_ms_per_turn']:.1f} | {r['turns']} | {r['failures']} |")
     lines += ["", "## Servers", "", "| deployment | ready s | first answer s | "
               "RSS MiB (all processes, after load) |", "|---|---:|---:|---:|"]
     for name, data in serving.items():
@@ -373,11 +386,13 @@ def write_reports(results: Dict[str, Any]) -> None:
     if overhead:
         lines += ["", "## Safety layer (CrisisGuard) overhead per REST turn", "",
                   "| concurrent | with guard p50 / p95 ms | without p50 / p95 ms | "
-                  "with guard turns/s | without turns/s |", "|---:|---:|---:|---:|---:|"]
+                  "with / without turns/s | with / without server CPU ms/turn |",
+                  "|---:|---:|---:|---:|---:|"]
         for level, row in overhead.items():
             lines.append(f"| {level} | {row['with_p50']:.1f} / {row['with_p95']:.1f} | "
                          f"{row['without_p50']:.1f} / {row['without_p95']:.1f} | "
-                         f"{row['with_tps']:.1f} | {row['without_tps']:.1f} |")
+                         f"{row['with_tps']:.1f} / {row['without_tps']:.1f} | "
+                         f"{row['with_cpu_ms']:.1f} / {row['without_cpu_ms']:.1f} |")
     lines += ["", "## Notes", ""] + [f"- {note}" for note in results["notes"]]
     (REPORTS / "bench.md").write_text("\n".join(lines) + "\n")
     plot(results)
@@ -462,11 +477,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench")
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--duration", type=float, default=None, help="seconds per load level")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help="interleaved measurement rounds (default 2; --quick: 1)")
     parser.add_argument("--retrain", action="store_true", help="retrain the benchmark models")
     parser.add_argument("--no-train-ours", action="store_true",
                         help="do not time a cold training of ours (report it as unknown)")
     args = parser.parse_args(argv)
-    duration = args.duration or (4.0 if args.quick else 12.0)
+    duration = args.duration or (4.0 if args.quick else 10.0)
+    rounds = args.rounds or (1 if args.quick else 2)
     long_turns = 40 if args.quick else 200
     levels = [1, 10, 50]
     BENCH.mkdir(parents=True, exist_ok=True)
@@ -480,7 +498,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S"), "mode": "quick" if args.quick else "full",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
-        "duration_per_level_s": duration, "training": {}, "serving": {}, "quality": {},
+        "duration_per_level_s": duration, "rounds": rounds, "training": {}, "serving": {}, "quality": {},
         "notes": [],
     }
     started = time.time()
@@ -515,28 +533,52 @@ def main(argv: Optional[List[str]] = None) -> int:
     services = Services.start("bench-services")
     action_port = free_port()
     actions = start_actions(action_port, logs)
+    plans = [
+        ("stock, 1 process", lambda: start_stock(stock_model, action_port, logs), levels),
+        ("ours, 1 process", lambda: start_ours("ours, 1 process", ours_model, action_port, logs,
+                                               services.env), levels),
+        ("ours, SANIC_WORKERS=2", lambda: start_ours("ours, SANIC_WORKERS=2", ours_model,
+                                                     action_port, logs, services.env,
+                                                     workers=2), levels),
+        ("ours, 2 replicas", lambda: start_ours("ours, 2 replicas", ours_model, action_port,
+                                                logs, services.env, replicas=2), levels),
+        ("noguard, 1 process", lambda: start_ours("noguard, 1 process", noguard_model,
+                                                  action_port, logs, services.env), [1, 10]),
+    ]
+    deployments: Dict[str, Deployment] = {}
     try:
-        deployment = start_stock(stock_model, action_port, logs)
-        try:
-            results["serving"]["stock, 1 process"] = measure(deployment, levels, duration, long_turns)
-        finally:
-            deployment.stop()
-        plans = [("ours, 1 process", 1, 1, long_turns), ("ours, SANIC_WORKERS=2", 1, 2, 0),
-                 ("ours, 2 replicas", 2, 1, 0)]
-        for name, replicas, workers, turns in plans:
-            deployment = start_ours(name, ours_model, action_port, logs, services.env,
-                                    replicas=replicas, workers=workers)
-            try:
-                results["serving"][name] = measure(deployment, levels, duration, turns)
-            finally:
-                deployment.stop()
-        deployment = start_ours("noguard, 1 process", noguard_model, action_port, logs,
-                                services.env)
-        try:
-            results["serving"]["noguard, 1 process"] = measure(deployment, [1, 10], duration)
-        finally:
-            deployment.stop()
+        # Started one after the other (ready times measured on an otherwise idle
+        # set of servers), then kept running: the load rounds interleave the
+        # deployments, so a burst of outside load hits them all alike.
+        for name, start, _ in plans:
+            deployments[name] = start()
+            log(f"{name}: ready in {deployments[name].ready_s:.1f} s, first answer after "
+                f"{deployments[name].first_answer_s:.1f} s")
+            warm_up(deployments[name])
+        raw: Dict[str, Dict[int, List[Dict[str, Any]]]] = {
+            name: {level: [] for level in plan_levels} for name, _, plan_levels in plans}
+        names = [name for name, _, _ in plans]
+        for round_ in range(rounds):
+            rotated = names[round_ % len(names):] + names[:round_ % len(names)]
+            for level in levels:
+                for name in rotated:
+                    if level in raw[name]:
+                        raw[name][level].append(
+                            measure_level(deployments[name], level, duration, round_))
+        for name, deployment in deployments.items():
+            results["serving"][name] = {
+                "ready_s": deployment.ready_s, "first_answer_s": deployment.first_answer_s,
+                "levels": {str(level): summarize(rs) for level, rs in raw[name].items()},
+                "rss_mb": deployment.rss_mb()}
+        for name in ("stock, 1 process", "ours, 1 process"):
+            lc = long_conversation(deployments[name], long_turns)
+            results["serving"][name]["long_conversation"] = lc
+            log(f"{name} long conversation: turn 1 {lc['turn1_ms']:.0f} ms, turn {long_turns} "
+                f"{lc['turn200_ms']:.0f} ms; medians {lc['median_turns_1_10_ms']:.0f} -> "
+                f"{lc['median_turns_191_200_ms']:.0f} ms")
     finally:
+        for deployment in deployments.values():
+            deployment.stop()
         actions.stop()
         services.stop()
 
@@ -546,7 +588,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         level: {"with_p50": with_guard[level]["p50_ms"], "with_p95": with_guard[level]["p95_ms"],
                 "without_p50": without[level]["p50_ms"], "without_p95": without[level]["p95_ms"],
                 "with_tps": with_guard[level]["throughput_tps"],
-                "without_tps": without[level]["throughput_tps"]}
+                "without_tps": without[level]["throughput_tps"],
+                "with_cpu_ms": with_guard[level]["server_cpu_ms_per_turn"],
+                "without_cpu_ms": without[level]["server_cpu_ms_per_turn"]}
         for level in ("1", "10") if level in with_guard and level in without}
     results["targets"] = targets(results["serving"])
     results["notes"] = [

@@ -135,9 +135,7 @@ def kill_hard(server: Server) -> None:
     server.stop()
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants."""
-    total = 0
+def _process_tree(pid: int) -> List[int]:
     children: Dict[int, List[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -148,17 +146,38 @@ def rss_bytes(pid: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
-    stack = [pid]
+    out, stack = [], [pid]
     while stack:
         current = stack.pop()
+        out.append(current)
+        stack.extend(children.get(current, []))
+    return out
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    total = 0
+    for current in _process_tree(pid):
         try:
             for line in Path(f"/proc/{current}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1]) * 1024
         except OSError:
             pass
-        stack.extend(children.get(current, []))
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and all its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for current in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
 
 
 def pg_connect(db_url: str):  # noqa: ANN201 - psycopg2 connection

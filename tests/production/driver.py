@@ -178,7 +178,7 @@ async def timed_load(replicas: Dict[str, str], concurrency: int, duration: float
     window_start = time.perf_counter() + warmup
     latencies: List[float] = []
     failures: List[str] = []
-    counter = {"n": 0}
+    counter = {"n": 0, "all": 0}
 
     async def worker(index: int, session: aiohttp.ClientSession) -> None:
         conversation = 0
@@ -190,6 +190,7 @@ async def timed_load(replicas: Dict[str, str], concurrency: int, duration: float
                 result = await driver.say(session, sender, turn,
                                           scripted_text(index + conversation, turn))
                 finished = time.perf_counter()
+                counter["all"] += 1
                 if result.outcome == "failed":
                     failures.append(result.error or "failed")
                     break
@@ -208,4 +209,5 @@ async def timed_load(replicas: Dict[str, str], concurrency: int, duration: float
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "mean_ms": (sum(latencies) / len(latencies) * 1000) if latencies else float("nan"),
         "failures": len(failures), "failure_kinds": sorted(set(failures)),
+        "all_turns": counter["all"], "latencies_ms": [x * 1000 for x in latencies],
     }
