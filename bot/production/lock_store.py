@@ -59,6 +59,7 @@ class AtomicRedisLockStore(RedisLockStore):
         kwargs.pop("type", None)
         super().__init__(**kwargs)
         self._lifetimes: Dict[Tuple[Text, int], float] = {}
+        self._served_at_once: Dict[Tuple[Text, int], TicketLock] = {}
 
     def _key(self, conversation_id: Text) -> Text:
         return self.key_prefix + conversation_id
@@ -85,15 +86,24 @@ class AtomicRedisLockStore(RedisLockStore):
         return self.red.transaction(transaction, key, value_from_callable=True)
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def issue(lock: TicketLock) -> Tuple[int, Optional[TicketLock]]:
+            number = lock.issue_ticket(lock_lifetime)
+            return number, (None if lock.is_locked(number) else lock)
+
         try:
-            ticket = self._change(conversation_id, lambda lock: lock.issue_ticket(lock_lifetime))
+            ticket, served = self._change(conversation_id, issue)
         except Exception as error:  # noqa: BLE001 - Rasa's contract: LockError
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         self._lifetimes[(conversation_id, ticket)] = lock_lifetime
+        if served is not None:  # nobody ahead: the lock is ours, no need to poll
+            self._served_at_once[(conversation_id, ticket)] = served
         return ticket
 
     async def _acquire_lock(self, conversation_id: Text, ticket: int,
                             wait_time_in_seconds: float) -> TicketLock:
+        served = self._served_at_once.pop((conversation_id, ticket), None)
+        if served is not None:
+            return served
         lifetime = self._lifetimes.get((conversation_id, ticket), LOCK_LIFETIME)
 
         def poll(lock: TicketLock) -> Optional[TicketLock]:
@@ -122,6 +132,7 @@ class AtomicRedisLockStore(RedisLockStore):
         # finish_serving already deletes the key when no ticket is left, in the
         # same transaction: no window in which a new ticket could be deleted.
         self._lifetimes.pop((conversation_id, ticket_number), None)
+        self._served_at_once.pop((conversation_id, ticket_number), None)
         try:
             self.finish_serving(conversation_id, ticket_number)
         except Exception:  # noqa: BLE001 - the TTL removes the ticket eventually

@@ -10,9 +10,10 @@
   meta-schema on every call: ~45 ms of CPU per custom-action call. The
   validator is built once; errors are the same `best_match` error with
   Rasa's message.
-* Warm start: the first message a fresh process parses takes ~5 s
-  (TensorFlow traces the NLU models' graphs), so the first patient after every
-  start or restart waited that long. After the model is loaded, and before
+* Warm start: the first message a fresh process parses takes ~5 s (the crisis
+  detector builds its pipeline on first use, ~4.4 s; TensorFlow's first
+  inference adds a little), so the first patient after every start or restart
+  waited that long. After the model is loaded, and before
   the server accepts connections (so readiness means "warm"), one throwaway
   message is parsed and one action predicted on an in-memory tracker that is
   never stored.

@@ -15,6 +15,13 @@ Same table, same columns, same events, same semantics as
   and change nothing but speed): (sender_id, type_name, timestamp) for the
   session start, (sender_id, timestamp) for the session's events and for
   retention (bot.production.retention).
+* Which events to append on save: Rasa counts the session's stored events
+  again (two more queries per turn). Here the store remembers, on the tracker
+  object it handed out, how many events were loaded (or saved) and appends the
+  events after those: the same rows while the conversation lock is held, and
+  none of this turn's events dropped if another writer slipped in. Trackers
+  the store did not load (new or copied ones) take Rasa's path. The event
+  broker's stream uses the same count instead of re-reading the conversation.
 * `pool_pre_ping`: a pooled connection that died with a database restart or
   fail-over is replaced before use instead of failing a patient's turn.
 
@@ -23,9 +30,10 @@ Events are still read in id order and the rows to append on save are still
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from typing import Any, Optional, Text
+from typing import Any, Iterator, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
@@ -33,6 +41,8 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
+
+STORED = "_tms_stored_events"  # attribute on trackers this store loaded or saved
 
 INDEXES = {
     "ix_events_sender_type_ts": "(sender_id, type_name, timestamp)",
@@ -89,5 +99,32 @@ class ProductionSQLTrackerStore(SQLTrackerStore):
                 .with_entities(self.SQLEvent.data).all()
             events = [json.loads(data) for (data,) in rows]
             if self.domain and events:
-                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                setattr(tracker, STORED, len(tracker.events))
+                return tracker
             return None
+
+    @staticmethod
+    def _stored_count(tracker: DialogueStateTracker) -> Optional[int]:
+        stored = getattr(tracker, STORED, None)
+        if isinstance(stored, int) and 0 <= stored <= len(tracker.events):
+            return stored
+        return None
+
+    def _additional_events(self, session: "sa.orm.Session",
+                           tracker: DialogueStateTracker) -> Iterator:
+        stored = self._stored_count(tracker)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        stored = self._stored_count(tracker)
+        if self.event_broker is None or stored is None:
+            return await super().stream_events(tracker)
+        new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, STORED, len(tracker.events))

@@ -70,6 +70,20 @@ class Services:
         if result.returncode != 0:
             raise RuntimeError(f"services.sh {command} failed:\n{result.stderr}")
 
+    def pids(self) -> Dict[str, int]:
+        """PostgreSQL's postmaster and Redis' pids (for CPU accounting)."""
+        out = {}
+        try:
+            out["postgres"] = int((Path(self.env["PG_DATA"]) / "postmaster.pid")
+                                  .read_text().splitlines()[0])
+        except (OSError, KeyError, ValueError, IndexError):
+            pass
+        try:
+            out["redis"] = int((self.directory / "redis" / "redis.pid").read_text().strip())
+        except (OSError, ValueError):
+            pass
+        return out
+
     def pg_stop(self) -> None:
         self._run("pg-stop")
 
@@ -165,6 +179,14 @@ def rss_bytes(pid: int) -> int:
         except OSError:
             pass
     return total
+
+
+def machine_cpu() -> tuple:
+    """(busy, total) CPU seconds of the whole machine since boot, all CPUs."""
+    values = [int(v) for v in open("/proc/stat").readline().split()[1:]]
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
 def cpu_seconds(pid: int) -> float:

@@ -66,9 +66,11 @@ class Driver:
     dead: set = field(default_factory=set)
     results: List[TurnResult] = field(default_factory=list)
     on_turn: Optional[Callable[[TurnResult], None]] = None
+    pick: str = "random"  # or "least": fewest requests in flight, like nginx least_conn
 
     def __post_init__(self) -> None:
         self.random = random.Random(self.seed)
+        self.in_flight: Dict[str, int] = {name: 0 for name in self.replicas}
 
     def mark_dead(self, name: str) -> None:
         self.dead.add(name)
@@ -77,7 +79,12 @@ class Driver:
         live = [n for n in self.replicas if n not in self.dead and n not in excluded]
         if not live:
             live = [n for n in self.replicas if n not in self.dead]
-        return self.random.choice(live) if live else None
+        if not live:
+            return None
+        if self.pick == "least":
+            fewest = min(self.in_flight[n] for n in live)
+            live = [n for n in live if self.in_flight[n] == fewest]
+        return self.random.choice(live)
 
     async def say(self, session: aiohttp.ClientSession, sender: str, turn: int, text: str,
                   metadata: Optional[Dict[str, Any]] = None,
@@ -95,6 +102,7 @@ class Driver:
                                              "no live replica"))
             attempts += 1
             url = self.replicas[name] + WEBHOOK
+            self.in_flight[name] += 1
             try:
                 async with session.post(url, json=body,
                                         timeout=aiohttp.ClientTimeout(total=self.timeout)) as resp:
@@ -130,6 +138,8 @@ class Driver:
                     return self._done(TurnResult(sender, turn, text, "failed", name, None,
                                                  time.perf_counter() - start, attempts,
                                                  "too many retries"))
+            finally:
+                self.in_flight[name] -= 1
 
     def _done(self, result: TurnResult) -> TurnResult:
         self.results.append(result)
@@ -167,13 +177,14 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 async def timed_load(replicas: Dict[str, str], concurrency: int, duration: float,
                      turns_per_conversation: int = 10, warmup: float = 2.0,
-                     prefix: str = "load", seed: int = 1) -> Dict[str, Any]:
+                     prefix: str = "load", seed: int = 1, pick: str = "least") -> Dict[str, Any]:
     """`concurrency` conversations at once for `duration` s (after `warmup` s).
 
     Each worker runs conversations of `turns_per_conversation` turns back to
     back (new sender ids). Turns finishing inside the measured window count.
+    Replicas are picked like a least-connections load balancer (pick="least").
     """
-    driver = Driver(replicas, seed=seed)
+    driver = Driver(replicas, seed=seed, pick=pick)
     stop_at = time.perf_counter() + warmup + duration
     window_start = time.perf_counter() + warmup
     latencies: List[float] = []

@@ -8,8 +8,9 @@
    Detection; crisis language survives noise around it.
 3. A live server (the production launcher, embedded profile) gets FUZZ_SECONDS
    (default 30, at most 60) of random requests on loopback (REST webhook
-   mostly, plus other routes): never a 5xx, still answering afterwards.
-   socket.io is probed separately (a known python-engineio 500, see below).
+   mostly, plus other routes and socket.io): never a 5xx, still answering
+   afterwards. (It found python-engineio 4.8.0's 500 on a polling POST without
+   a session id, now a 400 in bot/channels/webchat.py; probed below too.)
 """
 from __future__ import annotations
 
@@ -178,7 +179,7 @@ def random_body(rng: random.Random) -> tuple:
                                "multipart/form-data; boundary=x", ""])
     path = rng.choice(["/webhooks/rest/webhook"] * 8 + [
         "/webhooks/rest/webhook?x=1", "/webhooks/rest/", "/webhooks/socketio/webhook",
-        "/model/parse", "/conversations/x/tracker",
+        "/socket.io/?EIO=4&transport=polling", "/model/parse", "/conversations/x/tracker",
         "/status", "/webhooks/rest/webhook/../../status"])
     return method, path, {"Content-Type": content_type} if content_type else {}, body
 

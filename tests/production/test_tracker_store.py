@@ -1,0 +1,112 @@
+"""ProductionSQLTrackerStore: the same rows as Rasa's SQLTrackerStore, fewer queries."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+
+from bot.production.settings import parse_tracker
+from bot.production.tracker_store import STORED, ProductionSQLTrackerStore
+from tests.helpers import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain.yml"))
+
+
+def turn(text: str):
+    return [UserUttered(text, {"name": "faq"}), ActionExecuted("utter_faq"), BotUttered(text.upper()),
+            ActionExecuted("action_listen")]
+
+
+def stores(url: str):
+    tracker = parse_tracker({"TRACKER_DB_URL": url})
+    kwargs = {"dialect": tracker.dialect, "db": tracker.db}
+    if tracker.dialect == "postgresql":
+        kwargs.update(host=tracker.host, port=tracker.port, username=tracker.username,
+                      password=tracker.password)
+    return (ProductionSQLTrackerStore(domain=DOMAIN, **kwargs),
+            SQLTrackerStore(domain=DOMAIN, **kwargs))
+
+
+def rows(store, sender):  # noqa: ANN001
+    with store.engine.connect() as connection:
+        return [r[0] for r in connection.execute(sa.text(
+            "SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})]
+
+
+def exercise(url: str) -> None:
+    ours, stock = stores(url)
+    sender = f"ts-{uuid.uuid4().hex}"
+
+    async def main() -> None:
+        tracker = await ours.get_or_create_tracker(sender, append_action_listen=False)  # new
+        tracker.update_with_events([SessionStarted(), ActionExecuted("action_listen")], DOMAIN)
+        for text in ("one", "two"):
+            tracker.update_with_events(turn(text), DOMAIN)
+        await ours.save(tracker)
+        await ours.save(tracker)  # saving twice adds nothing
+        assert getattr(tracker, STORED) == len(tracker.events)
+        loaded = await ours.retrieve(sender)
+        assert getattr(loaded, STORED) == len(loaded.events) == len(tracker.events)
+        loaded.update_with_events(turn("three"), DOMAIN)
+        await ours.save(loaded)
+        # Rasa's own store reads exactly what ours wrote, and agrees on the session.
+        again = await stock.retrieve(sender)
+        assert [e.as_dict()["event"] for e in again.events] == \
+            [e.as_dict()["event"] for e in loaded.events]
+        # A new session: only its events are loaded; saving appends after them.
+        loaded.update_with_events([SessionStarted(), ActionExecuted("action_listen")] +
+                                  turn("four"), DOMAIN)
+        await ours.save(loaded)
+        latest = await ours.retrieve(sender)
+        assert [e.text for e in latest.events if isinstance(e, UserUttered)] == ["four"]
+        latest.update_with_events(turn("five"), DOMAIN)
+        await ours.save(latest)
+        # A copy (no stored count) takes Rasa's path and adds nothing twice.
+        copied = latest.copy()
+        await ours.save(copied)
+        full = await ours.retrieve_full_tracker(sender)
+        texts = [e.text for e in full.events if isinstance(e, UserUttered)]
+        assert texts == ["one", "two", "three", "four", "five"]
+        full.update_with_events(turn("six"), DOMAIN)  # saving a full tracker appends only "six"
+        await ours.save(full)
+
+    asyncio.run(main())
+    stored = rows(ours, sender)
+    users = [r for r in stored if '"event": "user"' in r]
+    assert len(users) == 6 and len(stored) == len(set(stored)), "an event was stored twice"
+    ours.engine.dispose()
+    stock.engine.dispose()
+
+
+def test_sqlite(tmp_path):
+    exercise(f"sqlite:///{tmp_path / 'tracker.db'}")
+
+
+def test_postgresql(services):
+    exercise(services["TRACKER_DB_URL"])
+
+
+def test_indexes_are_created(tmp_path):
+    store, _ = stores(f"sqlite:///{tmp_path / 'tracker.db'}")
+    names = {index["name"] for index in sa.inspect(store.engine).get_indexes("events")}
+    assert {"ix_events_sender_type_ts", "ix_events_sender_ts"} <= names
+
+
+@pytest.mark.parametrize("bad", [-1, 10**6, "3", None])
+def test_a_wrong_stored_count_falls_back_to_rasa(bad, tmp_path):
+    store, _ = stores(f"sqlite:///{tmp_path / 'tracker.db'}")
+
+    async def main():
+        tracker = await store.get_or_create_tracker("s")
+        tracker.update_with_events(turn("x"), DOMAIN)
+        setattr(tracker, STORED, bad)
+        assert store._stored_count(tracker) is None
+        await store.save(tracker)
+
+    asyncio.run(main())
+    assert len(rows(store, "s")) == 5  # action_listen + one turn, once
