@@ -33,15 +33,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config, safety
-from bot.channels import inbound
+from bot.channels import failsafe, inbound
 
 logger = logging.getLogger(__name__)
 
 LINK_SCHEMES = ("tel:", "sms:", "http://", "https://", "mailto:")
 PHONE_SCHEMES = ("tel:", "sms:")
 _NUMBER = re.compile(r"\+?\d[\d \-().]*\d")
-SORRY = ("Sorry, something went wrong on my side. Please try again in a moment, "
-         "or call the clinic on {phone}. {short_line}.")
 
 
 # --------------------------------------------------------------------------- settings
@@ -284,20 +282,9 @@ class PlatformOutput(OutputChannel):
 # --------------------------------------------------------------------------- delivery
 
 def fallback_reply(text: str, metadata: Optional[Dict[str, Any]]) -> Reply:
-    """What to send when Rasa failed and said nothing: crisis text and lines on crisis
-    language, else an apology with the clinic's phone and the crisis line."""
-    country = (metadata or {}).get("country")
-    resources = config.resources_for(country)
-    buttons = [dict(button) for button in resources.get("buttons", [])]
-    try:
-        detection = safety.detect(text)
-    except Exception:  # noqa: BLE001 - when in doubt, treat as crisis
-        detection = None
-    if detection is None or detection.is_crisis:
-        subject = "other" if detection is not None and detection.subject == "other" else "self"
-        return reply_from({"text": resources[subject], "buttons": buttons})
-    sorry = SORRY.format(phone=config.clinic()["phone"], short_line=resources["short_line"])
-    return reply_from({"text": sorry, "buttons": buttons})
+    """What to send when Rasa failed and said nothing (bot.channels.failsafe)."""
+    reply = failsafe.failure_reply(text, metadata)
+    return reply_from({"text": reply["text"], "buttons": reply["buttons"]})
 
 
 async def deliver(on_new_message: Callable[[UserMessage], Awaitable[Any]],

@@ -16,11 +16,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels import inbound
+from bot.channels import failsafe, inbound
 
 logger = logging.getLogger(__name__)
-SORRY = ("Sorry, something went wrong on my side. Please try again in a moment, "
-         "or contact the clinic directly.")
 
 
 class SafeRestInput(RestInput):
@@ -55,8 +53,10 @@ class SafeRestInput(RestInput):
                                                  metadata=message.metadata))
             except (CancelledError, Exception) as error:  # noqa: BLE001 - never a 5xx
                 logger.error("rest: message handling failed: %s", type(error).__name__)
-                if not collector.messages:
-                    collector.messages.append({"recipient_id": message.sender, "text": SORRY})
+                if not collector.messages:  # the crisis line still goes out (failsafe)
+                    reply = failsafe.failure_reply(message.text, message.metadata)
+                    collector.messages.append({"recipient_id": message.sender,
+                                               "text": reply["text"], "buttons": reply["buttons"]})
             return response.json(collector.messages)
 
         return webhook

@@ -67,7 +67,7 @@ except ImportError:  # pragma: no cover - Rasa 3.6 ships sanic-cors
     SANIC_CORS_EVALUATED = "_sanic_cors_e"
 
 from bot import config
-from bot.channels import inbound
+from bot.channels import failsafe, inbound
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,6 @@ ALLOWED_ORIGINS_ENV = "ALLOWED_ORIGINS"
 URL_PREFIX = "webchat"
 
 CRISIS_ALERT_RESPONSES = frozenset({"utter_crisis", "utter_crisis_unsafe"})
-SORRY = ("Sorry, something went wrong on my side. Please try again in a moment, "
-         "or contact the clinic directly.")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_REPLAY = 20
@@ -444,7 +442,10 @@ class WebchatInput(SocketIOInput):
                                                      metadata=message.metadata))
                 except (asyncio.CancelledError, Exception) as error:  # noqa: BLE001
                     logger.error("webchat: message handling failed: %s", type(error).__name__)
-                    await output.send_untracked(sender, SORRY)
+                    reply = failsafe.failure_reply(message.text, message.metadata)
+                    await output._send_message(sender, bot_message(  # noqa: SLF001
+                        reply["text"], reply["buttons"],
+                        "utter_crisis" if reply["crisis"] else None, tracked=False))
                     return {"ok": False, "error": "the assistant could not answer"}
                 return {"ok": True}
             finally:
