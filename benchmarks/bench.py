@@ -280,7 +280,7 @@ QUALITY_SNIPPET = r"""
 import asyncio, json, sys, yaml
 from pathlib import Path
 import tests.nlu_eval as nlu_eval
-from tests.nlu_eval import score
+from tests.nlu_eval import score_all
 # The stock pipeline's ResponseSelector has no retrieval_intent, so Rasa files
 # its answer under "default" instead of "faq": read either (identical for ours).
 original = nlu_eval.predicted_label
@@ -291,12 +291,16 @@ def predicted_label(parse):
     return original(parse)
 nlu_eval.predicted_label = predicted_label
 model = Path(sys.argv[1])
-report = score(model)
+reports = score_all(model)
+report = reports["nlu_holdout"]
 from rasa.core.agent import Agent
 agent = Agent.load(str(model))
 sets = {"crisis": "tests/safety/data/crisis.yml", "benign": "tests/safety/data/benign.yml"}
 out = {"faq_accuracy": report["faq_accuracy"], "faq_examples": report["faq_examples"],
        "all_accuracy": report["all_accuracy"]}
+if "nlu_holdout2" in reports:
+    out["faq_accuracy_holdout2"] = reports["nlu_holdout2"]["faq_accuracy"]
+    out["faq_examples_holdout2"] = reports["nlu_holdout2"]["faq_examples"]
 async def intents(texts):
     return [((await agent.parse_message(t)).get("intent") or {}).get("name") for t in texts]
 for kind, rel in sets.items():
@@ -426,10 +430,13 @@ def write_reports(results: Dict[str, Any]) -> None:
                          f"{lc['median_turns_1_10_ms']:.0f} | {lc['median_turns_191_200_ms']:.0f} | "
                          f"{lc['ratio_median_last10_first10']:.2f} |")
     quality = results["quality"]
-    lines += ["", "## Quality", "", "| model | FAQ hold-out accuracy | crisis sentences -> crisis "
-              "intent | benign sentences -> crisis intent |", "|---|---:|---:|---:|"]
+    lines += ["", "## Quality", "", "| model | FAQ hold-out accuracy | FAQ hold-out 2 accuracy | "
+              "crisis sentences -> crisis intent | benign sentences -> crisis intent |",
+              "|---|---:|---:|---:|---:|"]
     for name, q in quality.items():
-        lines.append(f"| {name} | {q['faq_accuracy']:.3f} ({q['faq_examples']}) | "
+        second = (f"{q['faq_accuracy_holdout2']:.3f} ({q['faq_examples_holdout2']})"
+                  if "faq_accuracy_holdout2" in q else "-")
+        lines.append(f"| {name} | {q['faq_accuracy']:.3f} ({q['faq_examples']}) | {second} | "
                      f"{fmt(q.get('crisis_recall'), 3)} ({q.get('crisis_as_crisis', '-')}/"
                      f"{q.get('crisis_n', '-')}) | {fmt(q.get('false_alarm_rate'), 3)} "
                      f"({q.get('benign_as_crisis', '-')}/{q.get('benign_n', '-')}) |")
@@ -623,7 +630,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     logs = BENCH / "logs"
     logs.mkdir(exist_ok=True)
-    backup = {p: p.read_bytes() for p in (REPORTS / "nlu_holdout.json", REPORTS / "nlu_holdout.md")
+    backup = {p: p.read_bytes() for p in (REPORTS / f"{name}.{ext}" for name in ("nlu_holdout", "nlu_holdout2")
+                                     for ext in ("json", "md"))
               if p.exists()}
     log("quality: FAQ hold-out and crisis sentences, stock and ours ...")
     results["quality"]["stock"] = model_quality(stock_model)

@@ -61,9 +61,23 @@ def test_classifier_alone_cannot_raise_a_crisis(caplog):
                                    {"name": "screening_answer", "confidence": 0.08}],
                 add_to_output=True)
     guarded = guard(message)
-    assert guarded.get("intent") == {"name": "screening_answer", "confidence": 0.08}
+    # the runner-up is far below the fallback threshold: not a guess, a fallback
+    assert guarded.get("intent") == {"name": "nlu_fallback", "confidence": 0.45}
+    assert [r["name"] for r in guarded.get("intent_ranking")] == ["nlu_fallback",
+                                                                 "screening_answer"]
     assert guarded.get("crisis_guard")["classifier_intent"]["name"] == "crisis"
     assert "detector did not" in caplog.text and "UK" not in caplog.text
+
+
+def test_overruled_crisis_with_a_confident_runner_up_uses_it():
+    message = Message(data={"text": "my phone is dead again, can i text the clinic"})
+    message.set("intent", {"name": "crisis", "confidence": 0.5}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "crisis", "confidence": 0.5},
+                                   {"name": "human_handoff", "confidence": 0.46}],
+                add_to_output=True)
+    guarded = guard(message)
+    assert guarded.get("intent") == {"name": "human_handoff", "confidence": 0.46}
+    assert [r["name"] for r in guarded.get("intent_ranking")] == ["human_handoff"]
 
 
 def test_detector_failure_fails_toward_safety(monkeypatch, caplog):

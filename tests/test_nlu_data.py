@@ -1,10 +1,12 @@
-"""Training data volume and independence of the hold-out set."""
+"""Training data volume and independence of the hold-out sets."""
 import re
+
+import pytest
 
 from tests.helpers import ROOT, nlu_examples, topic_ids
 
 TRAIN_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
-HOLDOUT = ROOT / "tests" / "nlu" / "faq_holdout.yml"
+HOLDOUTS = [ROOT / "tests" / "nlu" / "faq_holdout.yml", ROOT / "tests" / "nlu" / "faq_holdout2.yml"]
 
 
 def _norm(text):
@@ -34,8 +36,9 @@ def test_conversation_intents_are_trained():
         assert len(train.get(intent, [])) >= 15, intent
 
 
-def test_holdout_has_at_least_8_per_topic_and_never_overlaps_training():
-    holdout = nlu_examples(HOLDOUT)
+@pytest.mark.parametrize("holdout_file", HOLDOUTS, ids=lambda p: p.name)
+def test_holdout_has_at_least_8_per_topic_and_never_overlaps_training(holdout_file):
+    holdout = nlu_examples(holdout_file)
     for topic in topic_ids():
         assert len(holdout.get(f"faq/{topic}", [])) >= 8, topic
     trained = {_norm(e) for examples in _train().values() for e in examples}

@@ -1,32 +1,38 @@
-"""FAQ quality on the hold-out set (never trained on), with the real config.
+"""FAQ quality on the blind hold-outs (never trained on), with the real config.
 
-The issue's target is overall FAQ sub-intent accuracy >= 0.93 with no topic
-below 0.75. On our blind hold-out (~20 examples a topic, written by people who
-never saw the training data) the model reaches about 0.92 overall, lowest topic
-0.75 (reports/nlu_holdout.md). The assertions below are regression floors a
-little under what we measure, NOT the target: the target is reported by
-`make bench` and the issue stays open until it is met.
+Hold-out 1 (tests/nlu/faq_holdout.yml, ~20 a topic) is the issue's figure:
+overall FAQ sub-intent accuracy >= 0.93 and no topic below 0.75, asserted.
+Hold-out 2 (faq_holdout2.yml, 12 a topic) was written later by a colleague who
+saw neither the training data nor hold-out 1, and was never used to choose
+anything; it is reported, with a regression floor a little under what we
+measure. Reports: reports/nlu_holdout.md, reports/nlu_holdout2.md.
 """
 from tests import nlu_eval
 
 TARGET_OVERALL, TARGET_TOPIC = 0.93, 0.75
-FLOOR_OVERALL, FLOOR_TOPIC = 0.90, 0.65
+FLOOR2_OVERALL, FLOOR2_TOPIC = 0.90, 0.65
+
+
+def summary(name, report):
+    faq = {k: v for k, v in report["per_label"].items() if k.startswith("faq/")}
+    weakest = min(v["accuracy"] for v in faq.values())
+    print(f"\n{name}: FAQ accuracy {report['faq_accuracy']:.3f} over {report['faq_examples']}"
+          f" examples, weakest topic {weakest:.2f} (reports/{name}.md)")
+    for label, entry in report["per_label"].items():
+        if entry["accuracy"] < 1.0:
+            print(f"  {label:45s} {entry['accuracy']:.2f}  e.g. {entry['errors'][0]}")
+    return faq, weakest
 
 
 def test_holdout_accuracy_per_topic(capsys):
-    report = nlu_eval.score()
-    faq = {k: v for k, v in report["per_label"].items() if k.startswith("faq/")}
+    reports = nlu_eval.score_all()
     with capsys.disabled():
-        print(f"\nFAQ hold-out accuracy {report['faq_accuracy']:.3f} over {report['faq_examples']}"
-              f" examples (report: reports/nlu_holdout.md)")
-        for label, entry in report["per_label"].items():
-            if entry["accuracy"] < 1.0:
-                print(f"  {label:45s} {entry['accuracy']:.2f}  e.g. {entry['errors'][0]}")
-        weakest = min(v["accuracy"] for v in faq.values())
-        met = report["faq_accuracy"] >= TARGET_OVERALL and weakest >= TARGET_TOPIC
-        print(f"  target {TARGET_OVERALL}/{TARGET_TOPIC}: {'met' if met else 'NOT met'}"
-              f" (overall {report['faq_accuracy']:.3f}, weakest topic {weakest:.2f})")
-    assert len(faq) == 28
-    assert report["faq_accuracy"] >= FLOOR_OVERALL
-    weak = {k: v["accuracy"] for k, v in faq.items() if v["accuracy"] < FLOOR_TOPIC}
-    assert not weak, weak
+        faq, weakest = summary("nlu_holdout", reports["nlu_holdout"])
+        faq2, weakest2 = summary("nlu_holdout2", reports["nlu_holdout2"])
+    assert len(faq) == 28 and len(faq2) == 28
+    assert reports["nlu_holdout"]["faq_accuracy"] >= TARGET_OVERALL
+    assert weakest >= TARGET_TOPIC, {k: v["accuracy"] for k, v in faq.items()
+                                     if v["accuracy"] < TARGET_TOPIC}
+    assert reports["nlu_holdout2"]["faq_accuracy"] >= FLOOR2_OVERALL
+    assert weakest2 >= FLOOR2_TOPIC, {k: v["accuracy"] for k, v in faq2.items()
+                                      if v["accuracy"] < FLOOR2_TOPIC}

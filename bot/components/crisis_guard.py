@@ -67,10 +67,13 @@ class CrisisGuard(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intent": CRISIS_INTENT}
+        # fallback_threshold: as the FallbackClassifier's; an overruled "crisis"
+        # whose runner-up is this unsure becomes nlu_fallback, not a guess.
+        return {"intent": CRISIS_INTENT, "fallback_threshold": 0.45}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._intent = config.get("intent", CRISIS_INTENT)
+        self._threshold = float(config.get("fallback_threshold", 0.45))
 
     @classmethod
     def create(
@@ -88,11 +91,16 @@ class CrisisGuard(GraphComponent):
         return messages
 
     def _overrule_classifier(self, message: Message) -> None:
-        """The classifier alone said crisis: use its next-best intent instead."""
+        """The classifier alone said crisis: use its next-best intent instead, or
+        nlu_fallback when that one is below the fallback threshold."""
         ranking = [r for r in (message.get(INTENT_RANKING_KEY) or [])
                    if r.get(INTENT_NAME_KEY) != self._intent]
-        fallback = ranking[0] if ranking else {INTENT_NAME_KEY: "nlu_fallback",
-                                               PREDICTED_CONFIDENCE_KEY: 0.0}
+        if ranking and (ranking[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= self._threshold:
+            fallback = ranking[0]
+        else:
+            fallback = {INTENT_NAME_KEY: "nlu_fallback",
+                        PREDICTED_CONFIDENCE_KEY: self._threshold}
+            ranking = [fallback] + [r for r in ranking if r.get(INTENT_NAME_KEY) != "nlu_fallback"]
         message.set(INTENT, fallback, add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         logger.info("crisis guard: classifier said crisis, detector did not; using %s",
