@@ -313,7 +313,8 @@ SORRY = "Sorry, something went wrong on my side"
 
 def test_database_outage_fails_turns_loudly_and_loses_nothing(cluster, running_services):
     """PostgreSQL down: turns get the apology (not an answer from an empty, in-memory
-    conversation, which is what stock Rasa does); back up: the conversation goes on."""
+    conversation, which is what stock Rasa does) and a crisis message the crisis
+    text; back up: the conversation goes on."""
     from tests.helpers import rest_say
 
     port = cluster.ports["a"]
@@ -332,9 +333,10 @@ def test_database_outage_fails_turns_loudly_and_loses_nothing(cluster, running_s
     assert after and not after[0]["text"].startswith(SORRY), after
     segs = segments(conversation_events(cluster.services["TRACKER_DB_URL"], [sender])[sender])
     assert [s["text"] for s in segs] == [scripted_text(1, t) for t in range(3)] + ["does tms hurt?"]
-    # Reported, not asserted here (the REST channel decides its apology): does a
-    # crisis message during an outage still get a crisis line?
+    # A crisis message during the outage still gets the crisis text and line
+    # (bot.channels.failsafe: the detector needs no database).
     crisis_text = " ".join(m.get("text") or "" for m in crisis)
+    assert "988" in crisis_text and not crisis_text.startswith(SORRY), crisis
     SUMMARY["database_outage"] = {
         "turns_during_outage": 2, "answered_with_apology": 2,
         "stored_after_recovery": len(segs),

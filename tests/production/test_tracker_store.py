@@ -110,3 +110,40 @@ def test_a_wrong_stored_count_falls_back_to_rasa(bad, tmp_path):
 
     asyncio.run(main())
     assert len(rows(store, "s")) == 5  # action_listen + one turn, once
+
+
+def test_connections_killed_by_a_database_restart_cost_no_turn(services, caplog):
+    """The server ends every pooled connection (what a restart or fail-over does):
+    the next read and the next write still succeed, and nothing is stored twice."""
+    ours, _ = stores(services["TRACKER_DB_URL"])
+    sender = f"kill-{uuid.uuid4().hex}"
+
+    async def main():
+        tracker = await ours.get_or_create_tracker(sender)
+        tracker.update_with_events(turn("one"), DOMAIN)
+        await ours.save(tracker)
+        kill_other_backends(services["TRACKER_DB_URL"])
+        loaded = await ours.retrieve(sender)  # a dead pooled connection: read again
+        assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == ["one"]
+        loaded.update_with_events(turn("two"), DOMAIN)
+        kill_other_backends(services["TRACKER_DB_URL"])
+        await ours.save(loaded)  # a dead pooled connection: write again
+
+    with caplog.at_level("WARNING", logger="bot.production.tracker_store"):
+        asyncio.run(main())
+    retried = [r.getMessage() for r in caplog.records if "connection lost" in r.getMessage()]
+    assert len(retried) == 2, retried  # both the read and the write met a dead connection
+    stored = rows(ours, sender)
+    assert sum('"event": "user"' in r for r in stored) == 2
+    assert len(stored) == len(set(stored)), "an event was stored twice"
+    ours.engine.dispose()
+
+
+def kill_other_backends(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        killed = connection.execute(sa.text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    engine.dispose()
+    assert killed >= 1
