@@ -86,3 +86,11 @@ def test_without_a_trained_model_messages_pass_through(storage):
     empty = FaqTopicSelector.load({}, storage, Resource("never_trained"), context)
     message = Message(data={"text": "cost?"})
     assert empty.process([message])[0].get("response_selector") is None
+
+
+def test_fast_path_gives_the_models_own_probabilities(trained):
+    import numpy as np
+
+    selector, _, _ = trained
+    for text in ("does it hurt", "insurence?? medicare", "how many sesions per week"):
+        assert np.allclose(selector.probabilities(text), selector.model.predict_proba([text])[0])
