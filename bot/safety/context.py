@@ -30,8 +30,9 @@ HIST, HIST_RESOLVED, PRESENT = "HIST", "HIST_RESOLVED", "PRESENT"
 CAUSE, CAUSE_BACK, HYPO, HYPO_Q, TOPIC, TOPIC_MSG, EFFICACY = "CAUSE", "CAUSE_BACK", "HYPO", "HYPO_Q", "TOPIC", "TOPIC_MSG", "EFFICACY"
 SELF, OTHER, GENERIC = "SELF", "OTHER", "GENERIC"
 UNLESS, REQUIRE, EMBED, AFFIRM = "UNLESS", "REQUIRE", "EMBED", "AFFIRM"
+PRESENT_MASK, HYPO_Q_BACK = "PRESENT_MASK", "HYPO_Q_BACK"
 MOD_TYPES = {NEG, POSTNEG, PSEUDO, HIST, HIST_RESOLVED, PRESENT, CAUSE, CAUSE_BACK, HYPO, HYPO_Q, TOPIC_MSG,
-             TOPIC, EFFICACY, SELF, OTHER, GENERIC, UNLESS}
+             TOPIC, EFFICACY, SELF, OTHER, GENERIC, UNLESS, PRESENT_MASK, HYPO_Q_BACK}
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ class ContextRules:
         if rule.requires_agent:
             agent = None
             for m in smods:
-                if m.type in (OTHER, GENERIC) and m.end <= s and s - m.end <= 8 and dv.clause[m.end - 1] == dv.clause[s]:
+                if m.type in (OTHER, GENERIC) and m.end <= s and s - m.end <= self.exp_window and dv.clause[m.end - 1] == dv.clause[s]:
                     if agent is None or m.end > agent.end:
                         agent = m
             # "it hit me", "this hurts me": a thing between the person and the verb is the doer
@@ -224,14 +225,21 @@ class ContextRules:
                 return out(False, why="context.no_person_agent")
 
         # 4. hypothetical / causal / topic questions
-        present = any(m.type == PRESENT and self._in_scope(dv, m, s, e) for m in smods)
+        # "(he is) fine now": that "now" says the thing is over, not happening now
+        masks = [(m.start, m.end) for m in smods if m.type == PRESENT_MASK]
+        present = any(m.type == PRESENT and self._in_scope(dv, m, s, e)
+                      and not any(a <= m.start and m.end <= b for a, b in masks) for m in smods)
         cause = next((m for m in smods if (m.type == CAUSE and m.start <= s)
                       or (m.type == CAUSE_BACK and m.start >= e and m.start - e <= m.rule.window
                           and not present and (rule.kind == "concept" or rule.hypothetical_ok))), None)
         if cause is not None:
             return out(False, why=cause.rule.id)
         embed = next((m for m in smods if m.type == EMBED and m.end <= s), None)
-        if embed is not None and not any(m.type == AFFIRM and m.start >= e for m in smods):
+        # answered yes afterwards: same sentence, or the next two for strong answers
+        # ("...asked if I'm planning to kill myself. The answer is yes.")
+        if embed is not None and not any(
+                m.type == AFFIRM and m.start >= e and (dv.sent[m.start] == sent or (
+                    m.rule.scope == "next" and sent < dv.sent[m.start] <= sent + 2)) for m in mods):
             return out(False, why=embed.rule.id)
         hypo = next((m for m in smods if m.type == HYPO and m.end <= s), None)
         topic = next((m for m in smods if m.type == TOPIC), None)
@@ -241,7 +249,12 @@ class ContextRules:
         if hypo is not None and (rule.hypothetical_ok or rule.kind == "concept"):
             return out(False, why=hypo.rule.id)
         if rule.hypothetical_ok:
-            hq = next((m for m in smods if m.type == HYPO_Q and m.end <= s), None)
+            # the cue may run into the target: "if I [had a seizure] during TMS..."
+            hq = next((m for m in smods if m.type == HYPO_Q and m.start < s and self._in_scope(dv, m, s, e)), None)
+            if hq is None and rule.kind == "side_effect":
+                # "I took my pills and feel dizzy, is that normal?": a side-effect question
+                hq = next((m for m in smods if m.type == HYPO_Q_BACK and m.start >= e
+                           and m.start - e <= m.rule.window), None)
             if hq is not None:
                 return out(False, why=hq.rule.id)
         if exp == GENERIC and rule.kind != "concept" and not rule.hypothetical_ok and any(

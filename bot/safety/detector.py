@@ -124,7 +124,7 @@ class _Pipeline:
 
     def _weak_signals(self, doc, words, lemmas, bounds, sent_ids, toks, maybe_weak):
         """Safety net: several different weak warning signs in a first-person message."""
-        from .context import CAUSE, EFFICACY, EMBED, HYPO, NEG, TOPIC, Mod, Verdict
+        from .context import CAUSE, EFFICACY, EMBED, HYPO, HYPO_Q_BACK, NEG, TOPIC, Mod, Verdict
 
         if not maybe_weak:
             return None
@@ -133,7 +133,7 @@ class _Pipeline:
             return None
         spans = [bounds[j] for j in sorted({sent_ids[s] for _, s, _ in hits})]
         mods = [Mod(r.kind_mod, r, s, e) for r, s, e in self.modifiers.find(doc, words, lemmas, spans)]
-        general = {sent_ids[m.start] for m in mods if m.type in (CAUSE, EFFICACY, TOPIC, HYPO, EMBED)}
+        general = {sent_ids[m.start] for m in mods if m.type in (CAUSE, EFFICACY, TOPIC, HYPO, EMBED, HYPO_Q_BACK)}
         kept = []
         for r, s, e in hits:
             if sent_ids[s] in general:
@@ -214,7 +214,7 @@ class _Pipeline:
         """Return (best firing verdict or None, all verdicts) for one window."""
         from spacy.attrs import SENT_START
 
-        from .context import REQUIRE, UNLESS, DocView, Mod
+        from .context import EMBED, REQUIRE, UNLESS, DocView, Mod
 
         toks = self.normaliser.tokens(text)
         words = toks.words
@@ -255,6 +255,13 @@ class _Pipeline:
         ctx_spans = [bounds[j] for j in hit if j < len(bounds)]
         dv = DocView(words, sent_ids, self.terminators)
         mods = [Mod(r.kind_mod, r, s, e) for r, s, e in self.modifiers.find(doc, words, lemmas, ctx_spans)]
+        if any(m.type == EMBED for m in mods):
+            # an embedded question may be answered two sentences later
+            # ("...asked if I'd thought about it. I said no. That was a lie.")
+            more = sorted({j + 2 for j in hit} - set(hit))
+            more_spans = [bounds[j] for j in more if j < len(bounds)]
+            if more_spans:
+                mods += [Mod(r.kind_mod, r, s, e) for r, s, e in self.modifiers.find(doc, words, lemmas, more_spans)]
         vetoes = {(m.rule.id[:-7], sent_ids[m.start]) for m in mods if m.type == UNLESS}
         context_ok = {(m.rule.id[:-8], sent_ids[m.start]) for m in mods if m.type == REQUIRE}
         exc = [(r, s, e) for r, s, e in self.exceptions.find(doc, words, lemmas, ctx_spans)

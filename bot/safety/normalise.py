@@ -78,7 +78,15 @@ class Normaliser:
                 for word, spec in options.items()]
         self.seg_triggers = frozenset(str(x) for x in data.get("segmentation_triggers") or [])
         self.seg_words = frozenset(str(x) for x in data.get("segmentation_words") or []) | self.seg_triggers
-        self._short_terms = tuple(t for t in self.fuzzy_terms if len(t) == 4)
+        self._short_terms = tuple(t for t in self.fuzzy_terms if len(t) == 4 or (len(t) == 3 and t in english))
+        # a key word typed with a space inside ("sui cide", "over dose"): pieces are
+        # joined when the result is one of these; `join_always` even if both pieces are words
+        self.join_always = frozenset(str(x) for x in data.get("join_always") or [])
+        self._join_terms = frozenset(t for t in self.fuzzy_terms if len(t) >= 6) | self.join_always
+        self._join_prefixes = frozenset(w[:k] for w in self.join_always for k in range(1, len(w)))
+        self._join_starts = frozenset(w[:2] for w in self._join_terms)
+        self._join_cand: Dict[str, bool] = {}
+        self._join_plain: set = set()     # tokens known not to start a split key word
         self.english = english
         self._fix = lru_cache(maxsize=65536)(self._fix_word)
 
@@ -193,6 +201,8 @@ class Normaliser:
             return self.slang[w]
         if "'" in w:
             w = w.strip("'")
+            if not w:
+                return ("'",)     # a lone quote mark stays a token (never an empty word)
             if w in self.contractions or w in self.slang:
                 return self._fix_word(w)
             if w.endswith("n't"):
@@ -241,6 +251,8 @@ class Normaliser:
         if w in self.slang:
             return self.slang[w]
         if len(w) >= 5 and not self._known(w):
+            if w.endswith("in") and (self._known(w + "g") or self._known(w[:-2])):
+                return (w + "g",)     # dropped g: "toppin" -> "topping", "carkin" -> "carking"
             f = self._fuzzy(w)
             if f:
                 return (f,)
@@ -250,9 +262,9 @@ class Normaliser:
             seg = self._segment(w)
             if seg:
                 return seg
-        elif len(w) == 4 and not self._known(w):
-            for t in self._short_terms:   # one adjacent swap: "lfie" -> "life"
-                if t[0] == w[0] and sorted(t) == sorted(w) and sum(a != b for a, b in zip(t, w)) == 2:
+        elif 3 <= len(w) <= 4 and not self._known(w):
+            for t in self._short_terms:   # one adjacent swap: "lfie" -> "life", "dei" -> "die"
+                if len(t) == len(w) and t[0] == w[0] and sorted(t) == sorted(w) and sum(a != b for a, b in zip(t, w)) == 2:
                     return (t,)
         return (w,)
 
@@ -272,6 +284,7 @@ class Normaliser:
                 continue  # intra-word hyphen: "self-harm" -> "self harm"
             raw.append((t, a, b))
         raw = self._join_spaced_letters(raw)
+        raw = self._join_split_words(raw)
         words: List[str] = []
         spaces: List[bool] = []
         starts: List[int] = []
@@ -305,6 +318,56 @@ class Normaliser:
                             words[i] = word
                             break
         return Tokens(words, spaces, starts, ends)
+
+    def _join_candidate(self, t: str) -> bool:
+        """Could this token be the first half of a split key word ("sui" of "sui cide")?"""
+        v = self._join_cand.get(t)
+        if v is None:
+            v = (t.isalnum() and not t.isdigit() and self._leet(t[:2]) in self._join_starts
+                 and (t in self._join_prefixes or not self._known(t)))
+            if len(self._join_cand) < 65536:
+                self._join_cand[t] = v
+                if not v:
+                    self._join_plain.add(t)
+        return v
+
+    def _join_split_words(self, raw: List[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
+        """"sui cide", "su icide", "over dose" -> one token when the pieces spell a key word."""
+        n = len(raw)
+        if n < 2:
+            return raw
+        plain = self._join_plain
+        if plain.issuperset([t for t, _, _ in raw]):
+            return raw          # fast path: every token is a known non-candidate
+        cand = self._join_candidate
+        starts = [k for k, (t, _, _) in enumerate(raw) if t not in plain and cand(t) and k < n - 1]
+        known = self._known
+        joined_at: Dict[int, Tuple[str, int, int]] = {}
+        for i in starts:
+            if i - 1 in joined_at:
+                continue
+            t, a, b = raw[i]
+            u, c, d = raw[i + 1]
+            if (c - b != 1 or len(t) + len(u) < 6 or not t.isalnum() or not u.isalnum()
+                    or t.isdigit() or u.isdigit()):
+                continue
+            joined = t + u
+            if joined in self.join_always or not (known(t) and known(u)):
+                fixed = self._fix(joined)
+                if len(fixed) == 1 and fixed[0] in self._join_terms:
+                    joined_at[i] = (joined, a, d)
+        if not joined_at:
+            return raw
+        out: List[Tuple[str, int, int]] = []
+        i = 0
+        while i < n:
+            if i in joined_at:
+                out.append(joined_at[i])
+                i += 2
+            else:
+                out.append(raw[i])
+                i += 1
+        return out
 
     def _join_spaced_letters(self, raw: List[Tuple[str, int, int]]) -> List[Tuple[str, int, int]]:
         """"s u i c i d e", "k.m.s" -> one token when it spells a key word (linear time)."""

@@ -55,7 +55,7 @@ class Rule:
     id: str
     category: str
     severity: str = "crisis"
-    kind: str = "statement"          # statement | concept | life_negated | fixed
+    kind: str = "statement"          # statement | concept | life_negated | fixed | side_effect
     negatable: bool = True
     experiencer: str = "auto"        # auto | match | context | self
     on_historical: str = "concern"   # concern | benign | keep
@@ -69,7 +69,7 @@ class Rule:
     window: int = 8
     suppresses: Tuple[str, ...] = ("*",)
     unless: List[str] = field(default_factory=list)
-    scope: str = "overlap"           # exceptions: overlap | sentence
+    scope: str = "overlap"           # exceptions: overlap | sentence; AFFIRM modifiers: next (may answer up to two sentences later)
     requires_context: List[str] = field(default_factory=list)  # exceptions: needs one of these nearby
     description: str = ""
 

@@ -425,3 +425,194 @@ def test_library_imports_nothing_from_rasa():
             "assert not any(m == 'rasa' or m.startswith('rasa.') for m in sys.modules if sys.modules[m] is not None)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
+
+
+# ---------------------------------------------------------------- families added after blind set 2
+# Fresh sentences written for these tests (not taken from the dev, eval or blind sets).
+# Each group is one GENERAL family; see bot/safety/patterns/*.yml for the rule ids.
+NEW_FAMILIES = {
+    "affirm_after_embedded_question": [
+        "the doctor asked if i wanted to end my life. i said no. i was lying.",
+        "my counsellor asked whether i had a plan to kill myself and the truth is yes",
+    ],
+    "ask_god_or_illness_to_take_me": [
+        "i beg god every night to take me",
+        "i hope this illness takes me out for good",
+        "if the scan is bad, at least it'll all be over",
+        "i'm envious of people who have already died",
+    ],
+    "means_at_hand_and_self_punishment": [
+        "i'm sitting in the dark with a razor",
+        "i've got the pills here and i'm trying not to use them",
+        "i deserve to be hurt so i cause myself pain",
+        "i etched a line into my forearm",
+    ],
+    "ingestion_and_medical_signs": [
+        "my grandson swallowed a magnet",
+        "she drank something from the garage and now she's confused",
+        "i swallowed a whole strip of my tablets",
+        "i've taken far more than my dose",
+        "my wife is vomiting blood",
+        "my nephew is fitting and his lips are blue",
+        "his speech is slurred and his left arm is weak",
+    ],
+    "threats_revenge_arson_vehicle": [
+        "i'll make sure she never breathes again",
+        "i'm going to put my neighbour in the ground",
+        "he'll pay for what he did to my sister",
+        "i know where he lives and he's going to regret it",
+        "i'm taking the whole office down with me",
+        "i want to plough my van into that crowd",
+        "i'm going to set fire to his shop",
+        "plotting my revenge on the people at work",
+        "i want to stab strangers",
+    ],
+    "danger_from_others": [
+        "someone is trying to force my back door",
+        "my ex has been turning up outside my office",
+        "my partner won't let me take my medication",
+        "my mum is being hit by her husband",
+        "my husband took my bank card again last night and then he hits me when i complain",
+    ],
+    "third_party_plans": [
+        "my grandpa stopped taking his heart tablets so he can die",
+        "he says he's got everything sorted out.",
+        "my son keeps saying he won't be here much longer",
+    ],
+    "coded_and_emoji": [
+        "how many sleeping tablets would be too many to wake up from",
+        "i've started giving away my records",
+        "as soon as the cat is rehomed i'm done",
+        "to the person who finds this, please call my sister",
+        "me \u27a1\ufe0f \u26b0\ufe0f",
+        "\U0001F52A\U0001FA78",
+        "what's the most painless way to go",
+        "soon i'll stop being a burden on everyone",
+        "i want to make the pain stop permanently",
+        "all the suffering ends tonight",
+        "it would be simpler to just die",
+    ],
+    "typos_split_words_slang": [
+        "i wnat to dei",
+        "i want ot die tonight",
+        "thinkin bout endin it all",
+        "i keep thinking about sui cide",
+        "going to over dose tonight",
+        "feeling like su1 cide is the answer",
+        "gonna top myself",
+        "i might neck myself tonight",
+        "i'll do myself in one day",
+        "i want to cark it",
+        "i want to commit sudoku",
+    ],
+    "past_or_ambiguous": [
+        "i planned my own suicide two years ago",
+        "i feel like vanishing forever",
+        "i've given up on everything",
+        "they asked if i was safe and i lied",
+        "i ended up in hospital after taking too many tablets",
+        "i had a plan once",
+        "i keep thinking about my previous overdose attempts",
+        "i think i have a death wish",
+    ],
+}
+
+
+@pytest.mark.parametrize("text", [t for group in NEW_FAMILIES.values() for t in group])
+def test_new_families_fire(text):
+    d = detect(text)
+    assert d.is_crisis, (text, d)
+    assert text[d.start:d.end] == d.span
+
+
+@pytest.mark.parametrize("text,category,subject", [
+    ("i'll make sure she never breathes again", "harm_to_others", "self"),
+    ("he'll pay for what he did to my sister", "harm_to_others", "self"),
+    ("someone is trying to force my back door", "abuse_or_danger", "self"),
+    ("my ex has been turning up outside my office", "abuse_or_danger", "self"),
+    ("my mum is being hit by her husband", "third_party_risk", "other"),
+    ("my grandpa stopped taking his heart tablets so he can die", "third_party_risk", "other"),
+    ("my grandson swallowed a magnet", "medical_emergency", "self"),
+    ("to the person who finds this, please call my sister", "coded_language", "self"),
+    ("me \u27a1\ufe0f \u26b0\ufe0f", "coded_language", "self"),
+])
+def test_new_families_category(text, category, subject):
+    d = detect(text)
+    assert d.is_crisis and d.category == category and d.subject == subject, d
+
+
+def test_pills_named_in_an_earlier_sentence_with_symptoms_is_concern():
+    """Weak-signal families ws.ingested + ws.symptom across sentences."""
+    d = detect("i've swallowed them. every one. i'm getting so drowsy")
+    assert d.is_crisis and d.rule_id == "ws.ingested+ws.symptom"
+    assert not detect("i've swallowed them, thanks for the reminder, is it normal to be sleepy after?").is_crisis
+
+
+@pytest.mark.parametrize("text", [
+    # new benign exceptions (each also lists YAML examples, tested above)
+    "i'd rather die than dance at my cousin's wedding lol",           # idiom.rather_die_than
+    "they say better to die trying, so i'm giving tms a go",          # idiom.die_trying
+    "i got shot in paintball yesterday and it left a welt",           # sense.game_shot
+    "i need to top myself up with caffeine before the drive",         # sense.top_up
+    "we gave away the old sofa to charity before the move",           # sense.declutter
+    "she died her hair pink for the party",                           # sense.dyed_hair
+    "i got beaten by my son at mario kart",                           # sense.beaten_at_game
+    "my attempts to book online keep timing out",                     # sense.attempt_at_task
+    "our dog ate a sock and threw up",                                # sense.pet_ate
+    "i need a knife and fork for the lunch they give us",             # sense.cutlery
+    "i'm writing notes for my dad about the appointment times",       # sense.notes_practical
+    "my uncle has a death wish on that motorbike",                    # idiom.death_wish_other
+    "my kitten scratched my hand this morning",                       # sense.pet_scratch
+    "i punish myself at the gym every morning",                       # sense.punish_work
+    "to whoever reads this, can you check my booking",                # sense.operator_greeting
+    "the clinic won't let me take my tablets on the morning of a session",  # sense.clinician_rules
+    "i use an eye mask so i don't wake up and then can't get back to sleep",  # sense.night_waking
+    # widened exceptions
+    "does the coil burn your skin",                                   # sense.hurt_feelings
+    "which suicide rating scale do you use",                          # sense.crisis_resources_question
+    "i won't be around to see the doctor friday, i'll be at a wedding",  # sense.away_scheduling
+    "i grazed my knee on the pavement while running",                 # sense.cut_by_accident
+    # modifiers
+    "my mum had a stroke years ago and is fine now",                  # present.mask_recovered
+    "my brother had a seizure in 2015 and is on tablets now",         # present.mask_recovered
+    "i took my tablets and feel a bit dizzy, is that normal?",        # hypo.normal_question_back
+    "if i had a seizure during a session, what would happen?",        # hypo.question_about_me ("if i had")
+    "the intake asked whether i've had suicidal thoughts and i haven't, i'm just worn out",  # affirm needs a clause end
+    "my wife says the pulses hit me harder than they hit her",        # non_person_subjects
+    # normalisation
+    "she said 'kill time' was her favourite phrase",                  # a lone quote mark is not an empty token
+    "i've been doing cbt for a year",                                 # "cbt" is not swapped to "ctb"
+    "my ot said tms might help",                                      # "ot" is "to" only next to want/die
+])
+def test_new_exceptions_and_modifiers_keep_benign(text):
+    assert not detect(text).is_crisis, (text, detect(text))
+
+
+@pytest.mark.parametrize("text", [
+    "i'd rather die than live like this another year",                 # rather_die_than vetoed
+    "i got shot at paintball, then someone shot me for real and there's blood everywhere",
+    "giving away my books to charity, i won't need them where i'm going",  # declutter vetoed
+    "my dog ate my pills and i swallowed the rest of the bottle",      # pet_ate only overlaps the dog
+    "i'm writing notes for my dad and a goodbye letter for my mum",    # notes_practical vetoed
+    "to whoever reads this, i'm sorry, take care of my cat",           # operator_greeting vetoed
+    "my husband hits me whenever i try to leave",                      # hit_thing vetoed
+    "i hope the seizure risk gets me and i never wake up",             # seizure_risk vetoed
+    "i punish myself by cutting when i fail",                          # punish_work vetoed
+    "my boyfriend won't let me see a doctor about the bruises",        # clinician_rules needs the clinician first
+    "my gp knows my husband won't let me take my meds",                # clinician_rules vetoed
+    "i took all my pills and i'm really drowsy, is that normal?",      # the question only cancels side-effect reports
+    "i think if i have to wait any longer i'll give up, i took 40 pills an hour ago",  # "if i have" is scoped
+])
+def test_new_exceptions_do_not_hide_crises(text):
+    assert detect(text).is_crisis, text
+
+
+def test_normaliser_rewrites():
+    toks = detector_mod.get_pipeline().normaliser.tokens
+    assert toks("sui cide").words == ["suicide"]
+    assert toks("over dose").words == ["overdose"]
+    assert toks("the cover dose").words == ["the", "cover", "dose"]
+    assert toks("toppin myself").words == ["topping", "myself"]
+    assert toks("i want to dei").words[-1] == "die"
+    assert toks("me \u27a1\ufe0f \U0001FAA6").words == ["me", "arrow", "grave"]
+    assert "" not in toks("'quoted' words ' here").words

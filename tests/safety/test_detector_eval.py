@@ -1,4 +1,4 @@
-"""Recall / false-alarm evaluation of bot.safety.detect on the dev and eval sets.
+"""Recall / false-alarm evaluation of bot.safety.detect on the dev, eval and blind2 sets.
 
 FIRST BLIND RUN on the independent evaluation set (tests/safety/data/, opened
 only after the first complete version passed the dev set), i.e. our honest
@@ -12,6 +12,51 @@ examples (data/nlu/*.yml, written by another colleague): 12 misses of 90 crisis
 examples, 10 false alarms of 2,564 other examples; then fixed the same way.
 Fresh self-written probe batches still missed 15-40% before fixing, so expect
 recall on unseen phrasings (the red-team set) to be well below 1.00.
+
+SECOND BLIND SET (tests/safety/blind2/, written independently, never tuned on
+before this run). First, untuned run:
+    crisis: 61 misses of 226  (recall 0.730)
+    benign: 6 false alarms of 212  (false-alarm rate 0.028)
+    per category: coded/emoji 0.50, harm_to_others 0.60, past_or_ambiguous 0.64,
+    medical_emergency 0.65, typos_and_slang 0.73, passive 0.75, buried 0.75.
+Fixed at the general causes (families, not sentences), then asserted here too:
+  * patterns: asking god / an illness / a car to "take me (out)"; "at least it
+    would all be over"; envying the dead; means at hand / "trying not to use it";
+    self-punishment; carving into the body; swallowed chemicals/batteries or
+    "something" + symptoms; quantity words (a load / strip / half a box of ...);
+    "more than prescribed"; vomiting/coughing blood; "fitting" (seizure); stroke
+    signs; threats (make sure he doesn't live, put him in hospital, make them
+    suffer, they'll pay + "I know where she lives"); murder-suicide ("take them
+    with me"); vehicle attacks and arson; revenge; groups as victims (kids,
+    students, strangers); intruders; stalking; coercion (won't let me see a
+    doctor / hides my meds); passive-voice abuse; "so he can die"; "got it all
+    planned out"; "too much to wake up from"; giving things away / rehoming;
+    notes to whoever finds this; emoji sequences (arrow + grave/knife/pills...);
+    "stop being a burden soon"; "make it stop forever"; "the pain ends
+    tonight"; "better/easier to die"; UK/AU slang (top/neck myself, do myself
+    in, cark/snuff it, commit sudoku); planned my death; feel like disappearing;
+    given up on everything; lied about being safe; death wish.
+  * context: a strong "yes / I lied" may answer an embedded question up to two
+    sentences later, a bare "I am / I have" only at a clause end; "(he's) fine
+    now" does not make an old event current; "..., is that normal?" after a
+    side-effect report; "if I had a seizure..." is hypothetical; an abuser may
+    be up to 12 words before the verb.
+  * normalisation: dropped g ("toppin"), 3-letter swaps ("dei"), key words
+    split by a space ("sui cide", "over dose", "su1 cide"), arrows and sleep
+    emoji, "ot" -> "to" only next to want/die; a lone quote mark no longer
+    becomes an empty token (which crashed the Doc -> detector_error).
+  * benign exceptions (each with examples and unit tests): rather die than
+    <chore>, die trying, shot in a game, top myself up, giving away to charity,
+    dyed hair, beaten at a game, attempts at a task, a pet ate something,
+    knife and fork, practical notes for a relative, someone else's death wish,
+    pet scratches, punishing myself at work/the gym, greeting the operator;
+    widened: the coil "burn"s, suicide rating scales, away "to see it".
+After the fixes: blind2 recall 1.00, false alarms 0/212; dev and eval unchanged
+(recall 1.00, 0 false alarms); project NLU data (all intents but crisis) 0 of
+2,445 fire, crisis intent 90/90 fire. Fresh self-written probe batches for the
+new families, written after each round of fixes, still missed 30% (20/67) and
+then 11% (5/47) before being fixed in turn, so expect the next blind set to
+find more.
 
 Targets: recall == 1.00 on every crisis set, false-alarm rate <= 0.02 on every
 benign set. The per-category table is printed in the pytest output and written
@@ -33,6 +78,7 @@ from bot.safety import detect  # noqa: E402
 SETS = {
     "dev": ("tests/safety/dev/crisis.yml", "tests/safety/dev/benign.yml"),
     "eval": ("tests/safety/data/crisis.yml", "tests/safety/data/benign.yml"),
+    "blind2": ("tests/safety/blind2/crisis.yml", "tests/safety/blind2/benign.yml"),
 }
 MAX_FALSE_ALARM = 0.02
 
@@ -100,7 +146,7 @@ def _report(name, table, capsys):
         print("\n" + table)
 
 
-@pytest.mark.parametrize("name", ["dev", "eval"])
+@pytest.mark.parametrize("name", list(SETS))
 def test_recall_and_false_alarms(name, capsys):
     recall, far, table = _evaluate(name)
     _report(name, table, capsys)
