@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 .venv/bin/python -m bot.config.render
+# The detector's learned second opinion: retrain only when its corpus changed.
+.venv/bin/python -m bot.safety.train_learned --check >/dev/null || .venv/bin/python -m bot.safety.train_learned
 .venv/bin/rasa train --fixed-model-name tms --out models "$@"

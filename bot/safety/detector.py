@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
+from . import learned
+
 CAP = 5000          # longer messages are scanned in overlapping windows
 _OVERLAP = 400
 _MAX_TOKEN_LEN = 40
@@ -57,6 +59,9 @@ class Detection:
 
 NO_CRISIS = Detection(False, None, "none", "self", None, None, None, None)
 DETECTOR_ERROR = Detection(True, "detector_error", "crisis", "self", None, None, None, "internal_error")
+LEARNED_CONCERN = Detection(True, "possible_risk", "concern", "self", None, None, None,
+                            "learned_signal")
+LEARNED_MAX_CHARS = 5000  # longer texts: the patterns' windows still cover all of it
 
 
 class _Pipeline:
@@ -370,6 +375,10 @@ def _detect(text: Any) -> Detection:
     if best is None:
         if first_suppressed:
             return Detection(False, None, "none", "self", None, None, None, None, first_suppressed)
+        # No pattern, no explicit exception: the learned second opinion (learned.py).
+        signal = learned.get_model()
+        if signal is not None and signal.fires(text[:LEARNED_MAX_CHARS]):
+            return LEARNED_CONCERN
         return NO_CRISIS
     v, s, e = best
     return Detection(True, v.category, v.severity, v.subject, text[s:e], s, e, v.rule.id)

@@ -28,7 +28,7 @@ def _check_shape(d: Detection) -> None:
     assert d.subject in {"self", "other"}
     if d.is_crisis:
         assert d.severity in {"concern", "crisis"}
-        assert d.category in set(CATEGORIES) | {"detector_error"}
+        assert d.category in set(CATEGORIES) | {"detector_error", "possible_risk"}
     else:
         assert d.severity == "none" and d.category is None and d.rule_id is None
 
