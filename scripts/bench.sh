@@ -12,3 +12,4 @@ source scripts/env.sh
 if [ -f benchmarks/safety_latency.py ]; then
   .venv/bin/python benchmarks/safety_latency.py
 fi
+.venv/bin/python benchmarks/safety_blind.py
