@@ -31,7 +31,8 @@ CAUSE, CAUSE_BACK, HYPO, HYPO_Q, TOPIC, TOPIC_MSG, EFFICACY = "CAUSE", "CAUSE_BA
 SELF, OTHER, GENERIC = "SELF", "OTHER", "GENERIC"
 UNLESS, REQUIRE, EMBED, AFFIRM = "UNLESS", "REQUIRE", "EMBED", "AFFIRM"
 PRESENT_MASK, HYPO_Q_BACK = "PRESENT_MASK", "HYPO_Q_BACK"
-MOD_TYPES = {NEG, POSTNEG, PSEUDO, HIST, HIST_RESOLVED, PRESENT, CAUSE, CAUSE_BACK, HYPO, HYPO_Q, TOPIC_MSG,
+PERSONAL = "PERSONAL"   # "asking for me": a general-looking question is about the writer
+MOD_TYPES = {PERSONAL, NEG, POSTNEG, PSEUDO, HIST, HIST_RESOLVED, PRESENT, CAUSE, CAUSE_BACK, HYPO, HYPO_Q, TOPIC_MSG,
              TOPIC, EFFICACY, SELF, OTHER, GENERIC, UNLESS, PRESENT_MASK, HYPO_Q_BACK}
 
 
@@ -226,6 +227,15 @@ class ContextRules:
 
         # 4. hypothetical / causal / topic questions
         # "(he is) fine now": that "now" says the thing is over, not happening now
+        # "does TMS help with suicidal thoughts? asking for me": the question is personal,
+        # so topic / treatment-question cues may not cancel it (gentle concern reply instead)
+        personal = any(m.type == PERSONAL and sent <= dv.sent[m.start] <= sent + 1 for m in mods)
+
+        def general(why: str) -> Verdict:
+            if personal:
+                return out(True, "past_or_ambiguous", "concern", "self")
+            return out(False, why=why)
+
         masks = [(m.start, m.end) for m in smods if m.type == PRESENT_MASK]
         present = any(m.type == PRESENT and self._in_scope(dv, m, s, e)
                       and not any(a <= m.start and m.end <= b for a, b in masks) for m in smods)
@@ -233,7 +243,7 @@ class ContextRules:
                       or (m.type == CAUSE_BACK and m.start >= e and m.start - e <= m.rule.window
                           and not present and (rule.kind == "concept" or rule.hypothetical_ok))), None)
         if cause is not None:
-            return out(False, why=cause.rule.id)
+            return general(cause.rule.id)
         embed = next((m for m in smods if m.type == EMBED and m.end <= s), None)
         # answered yes afterwards: same sentence, or the next two for strong answers
         # ("...asked if I'm planning to kill myself. The answer is yes.")
@@ -247,7 +257,7 @@ class ContextRules:
             topic = next((m for m in mods if m.type == TOPIC_MSG), None)
         eff = next((m for m in smods if m.type == EFFICACY and m.end <= s), None)
         if hypo is not None and (rule.hypothetical_ok or rule.kind == "concept"):
-            return out(False, why=hypo.rule.id)
+            return general(hypo.rule.id)
         if rule.hypothetical_ok:
             # the cue may run into the target: "if I [had a seizure] during TMS..."
             hq = next((m for m in smods if m.type == HYPO_Q and m.start < s and self._in_scope(dv, m, s, e)), None)
@@ -266,14 +276,14 @@ class ContextRules:
                 return out(False, why="context.generic_hypothetical")
             why = topic or eff or hypo
             if why is not None:
-                return out(False, why=why.rule.id)
+                return general(why.rule.id)
             if rule.kind == "concept":
-                return out(False, why="context.generic_concept")
+                return general("context.generic_concept")
             return out(True, "past_or_ambiguous", "concern", "self")
         if exp in ("unlinked", "default"):
             why = topic or (eff if exp == "unlinked" else None)
             if why is not None and rule.category not in ("medical_emergency", "abuse_or_danger"):
-                return out(False, why=why.rule.id)
+                return general(why.rule.id)
             exp = SELF
 
         hist = any(m.type in (HIST, HIST_RESOLVED) and self._in_scope(dv, m, s, e) for m in smods)

@@ -76,6 +76,13 @@ class Normaliser:
                 (str(word), frozenset(map(str, (spec or {}).get("before") or [])),
                  frozenset(map(str, (spec or {}).get("after") or [])))
                 for word, spec in options.items()]
+        # multi-token fixes ("w / o" -> "without", "ne more" -> "anymore", "ma self" -> "my self")
+        self.phrase_fixes: Dict[str, List[Tuple[Tuple[str, ...], Tuple[str, ...]]]] = {}
+        for src, dst in (data.get("phrase_fixes") or {}).items():
+            seq = tuple(str(src).split())
+            if len(seq) >= 2:
+                self.phrase_fixes.setdefault(seq[0], []).append((seq, split(dst)))
+        self._phrase_pairs = frozenset((seq[0], seq[1]) for v in self.phrase_fixes.values() for seq, _ in v)
         self.seg_triggers = frozenset(str(x) for x in data.get("segmentation_triggers") or [])
         self.seg_words = frozenset(str(x) for x in data.get("segmentation_words") or []) | self.seg_triggers
         self._short_terms = tuple(t for t in self.fuzzy_terms if len(t) == 4 or (len(t) == 3 and t in english))
@@ -317,7 +324,40 @@ class Normaliser:
                         if prev in before or nxt in after:
                             words[i] = word
                             break
+        if self.phrase_fixes and not self.phrase_fixes.keys().isdisjoint(words):
+            pairs = self._phrase_pairs
+            if any(p in pairs for p in zip(words, words[1:])):
+                words, spaces, starts, ends = self._phrase_fix(words, spaces, starts, ends)
         return Tokens(words, spaces, starts, ends)
+
+    def _phrase_fix(self, words, spaces, starts, ends):
+        """Rewrite known multi-token spellings; the new words span the pieces they replace."""
+        ow: List[str] = []
+        osp: List[bool] = []
+        ost: List[int] = []
+        oen: List[int] = []
+        i, n = 0, len(words)
+        while i < n:
+            done = False
+            for seq, dst in self.phrase_fixes.get(words[i], ()):
+                k = len(seq)
+                if tuple(words[i:i + k]) == seq:
+                    a, b = starts[i], ends[i + k - 1]
+                    for j, d in enumerate(dst):
+                        ow.append(d)
+                        osp.append(True if j < len(dst) - 1 else spaces[i + k - 1])
+                        ost.append(a)
+                        oen.append(b)
+                    i += k
+                    done = True
+                    break
+            if not done:
+                ow.append(words[i])
+                osp.append(spaces[i])
+                ost.append(starts[i])
+                oen.append(ends[i])
+                i += 1
+        return ow, osp, ost, oen
 
     def _join_candidate(self, t: str) -> bool:
         """Could this token be the first half of a split key word ("sui" of "sui cide")?"""
@@ -398,8 +438,34 @@ class Normaliser:
             if 3 <= len(word) <= 24 and word in self.key_vocab:
                 out.append((word, raw[run[0]][1], raw[run[-1]][2]))
             else:
-                out.extend(raw[i:k])
+                pieces = self._spaced_pieces(raw, run)
+                if pieces:
+                    out.extend(pieces)
+                else:
+                    out.extend(raw[i:k])
             i = k
+        return out
+
+    def _spaced_pieces(self, raw, run):
+        """"k i l l  m y s e l f": words separated by a wider gap inside a run of single letters."""
+        if run[-1] - run[0] != len(run) - 1:
+            return None                    # dotted run ("k.m.s"): only as one word
+        groups: List[List[int]] = [[run[0]]]
+        for a, b in zip(run, run[1:]):
+            if raw[b][1] - raw[a][2] >= 2:
+                groups.append([b])
+            else:
+                groups[-1].append(b)
+        if len(groups) < 2:
+            return None
+        words = ["".join(raw[j][0] for j in g) for g in groups]
+        if not any(len(w) >= 3 and w in self.key_vocab for w in words):
+            return None
+        if not all(len(w) == 1 or w in self.key_vocab or self._known(w) for w in words):
+            return None
+        out = []
+        for g, w in zip(groups, words):
+            out.append((w, raw[g[0]][1], raw[g[-1]][2]))
         return out
 
 

@@ -616,3 +616,235 @@ def test_normaliser_rewrites():
     assert toks("i want to dei").words[-1] == "die"
     assert toks("me \u27a1\ufe0f \U0001FAA6").words == ["me", "arrow", "grave"]
     assert "" not in toks("'quoted' words ' here").words
+
+
+# ---------------------------------------------------------------- families added after blind set 3
+# Fresh sentences written for these tests (not taken from the dev, eval or blind sets).
+BLIND3_FAMILIES = {
+    "ai.plan_ready": [
+        "my plan is in place now",
+        "i looked up how i would do it and it seems easy",
+        "im on the bridge i picked out weeks ago",
+        "tonight I'll do what I should have done years ago.",
+        "all that's left is to die",
+    ],
+    "ai.take_all": ["gonna take every one of these now", "about to take all my sleeping pills tonight"],
+    "ai.gone_conditional": [
+        "if nothing changes by christmas I'm gone",
+        "unless things get better by june I'll be gone",
+        "i'm driving away tonight and i'm never coming back",
+    ],
+    "ai.dye_time": ["going to dye next week"],
+    "pi.relief_not_exist": [
+        "it would be a relief to not exist",
+        "I wish someone would just switch me off for good",
+        "waiting for my heart to give out so this can be over",
+        "i go to sleep praying it is over",
+        "I keep hoping I get into a crash on the way home",
+        "honestly it wouldn't be that bad if I died in my sleep",
+    ],
+    "pi.fine_without_me": [
+        "my family would be fine without me, honestly",
+        "the world would be a better place without me",
+        "my husband would be better off with the life insurance",
+        "i'm such a waste of space",
+        "I'd be better off six feet under",
+    ],
+    "pi.no_one_notice_vanish": ["nobody would notice if I just stopped existing"],
+    "pi.spanish": ["ojalá me muriera"],
+    "sh.urge_pain_tool": [
+        "I need to feel pain right now",
+        "thinking about getting the razor out again",
+        "i hit my leg until it bruises",
+        "I bite my wrist when it gets bad",
+        "i keep a blade in my bag just in case.",
+    ],
+    "sh.spanish": ["me corté los brazos anoche"],
+    "me.took_regret": [
+        "took the pills, i made a mistake, please help",
+        "i mixed vodka with my xanax",
+    ],
+    "me.stroke_signs2": ["i can't feel the left side of my face", "his words are slurring"],
+    "me.spanish": ["tome demasiadas pastillas"],
+    "ho.urges_specific": [
+        "I've been having homicidal thoughts about my boss",
+        "i want to shake my newborn when he screams",
+        "I'm going to beat the hell out of my ex",
+        "i'm going to drive to his place and kill him",
+        "I'm scared of what I might do to my son",
+        "i slapped my daughter and i'm scared i could do worse",
+        "quiero matar a mi jefe",
+    ],
+    "ho.stalking_perp": ["I keep following my ex home from work", "I want her to be afraid of me"],
+    "ab.abuse_third_party": ["her boyfriend beats her all the time"],
+    "ab.unsafe_home2": [
+        "it's not safe for me to go home",
+        "that kid always has unexplained bruises",
+        "i get hit at home all the time",
+    ],
+    "ab.threat2": [
+        "my husband said he'll make me pay if I leave",
+        "she told me I'm dead if I tell anyone",
+        "mi novio me golpea",
+    ],
+    "ab.cover_up": ["he makes me hide the bruises"],
+    "tp.talks_of_going": [
+        "my mom keeps talking about not being around much longer",
+        "my grandma says she's a burden to everyone",
+        "my son keeps drawing pictures of himself with a gun",
+        "mi hija dice que se quiere matar",
+    ],
+    "cd.farewell_metaphor": [
+        "signing off permanently",
+        "cancelling my membership to life.",
+        "game over for me, not joking this time",
+        "I'll be with him in heaven soon",
+        "bye \U0001FAA6",
+    ],
+    "cd.after_me": [
+        "where do i leave my passwords so my wife can get into my accounts after?",
+        "asking because i won't be around to finish the course",
+        "I've written letters to everybody",
+        "I don't think I have more than a few days left in me",
+    ],
+    "pa.veiled": [
+        "I can't picture myself getting older",
+        "not a plan or anything, just thoughts",
+        "i feel like i'm already dead",
+        "the rope was ready but I didn't go through with it",
+        "if tms fails i honestly don't know what i'll do",
+        "I live with chronic suicidal ideation, can tms help",
+    ],
+    "personal.asking_for_me": ["does TMS help with self harm urges? asking for myself"],
+    "round_2_probes": [
+        "the rope is upstairs. i'm at peace with it.",          # ws.means + ws.resolve
+        "i keep praying my heart just stops one night",          # pi.relief_not_exist
+        "they'd manage without me.",                             # pi.fine_without_me
+        "the world would be quieter without me",                 # pi.fine_without_me
+        "after tonight none of this will matter",                # cd.farewell_metaphor
+        "can tms help people who want to die? because i do",     # personal.asking_for_me
+        "i wanna dye tbh",                                       # ai.want_to_die (dye)
+        "my kids deserve someone better than me and the pain is unbearable",  # ws.burden + ws.pain
+        "I picked the spot and the time, it's happening",        # ai.plan
+    ],
+    "round_3_probes": [
+        "honestly i can't see any future anymore",                # pi.no_point
+        "i quit taking my antidepressants deliberately.",           # pa.self_neglect
+        "been thinking about something permanent",                 # pa.self_neglect
+        "i'll kill that bastard if he calls again",                # PERSON_END (that bastard)
+        "she had her hands around my throat",                      # ab.strangled
+        "he texted thanks for everything, look after my dog",      # cd.goodbye
+        "i'll be gone by the next session. don't bother calling",  # ws.death + ws.finality
+        "the cut on my wrist won't stop bleeding",                 # me.bleeding
+    ],
+    "round_4_probes": [
+        "cant do dis anymore",                                      # slang dis -> this
+        "honestly no1 would even miss me.",                         # no1 -> no one; pi.no_one_notice_vanish
+        "nobody notices whether i'm alive or not",                  # pi.no_one_notice_vanish
+        "what's the point in being here",                           # pi.no_one_notice_vanish
+        "been staring at the rope in the garage for an hour",       # sh.means_at_hand
+    ],
+    "normalisation": [
+        "i dont wana b alive ne more",
+        "evry1 wud b happier w/o me",
+        "i wanna  d i e  tonight",
+        "im gona kil ma self 2nite",
+        "feelin sewercidal again",
+    ],
+}
+
+
+@pytest.mark.parametrize("text", [t for group in BLIND3_FAMILIES.values() for t in group])
+def test_blind3_families_fire(text):
+    d = detect(text)
+    assert d.is_crisis, (text, d)
+    assert text[d.start:d.end] == d.span
+
+
+@pytest.mark.parametrize("text,category", [
+    ("my plan is ready, i'm just waiting for the house to be quiet", "active_ideation"),
+    ("my partner keeps saying he's ready to go.", "third_party_risk"),
+    ("does tms help with suicidal feelings? asking for me", "past_or_ambiguous"),
+    ("i wrote them each a letter", "coded_language"),
+    # "asking for me" only turns a general question personal; it never lowers a real crisis
+    ("i want to end my life. asking for me", "active_ideation"),
+    ("my brother is suicidal, asking for me", "third_party_risk"),
+])
+def test_blind3_families_category(text, category):
+    d = detect(text)
+    assert d.is_crisis and d.category == category, d
+
+
+@pytest.mark.parametrize("text", [
+    # new exceptions
+    "I really shot myself in the foot by skipping the intake call",      # idiom.shot_in_foot
+    "gonna strangle my husband, he drank my coffee",                     # idiom.kill_over_trivia
+    # new topic cues
+    "what percentage of veterans with ptsd die by suicide",              # topic.general (percentage of)
+    "was deep tms tested on patients with suicidal ideation",            # topic.general (tested on)
+    "our philosophy textbook argues about suicide and free will",        # topic.general (textbook)
+    # near misses of the new families
+    "my plan is set for the week, sessions mon to fri",
+    "I'm at the place I picked for lunch",
+    "my kids will be fine without me for the weekend",
+    "got my razor out to shave",
+    "I keep a razor in my bag just in case I need to shave",
+    "my son has bruises from football every week",
+    "my grandma keeps saying she's ready to go home from the hospital",
+    "she's writing letters to all her friends from camp",
+    "my dog has a new home with my parents while we move",
+    "I said goodbye to my friends at the airport",
+    "I'm running out of reasons to skip the gym",
+    "what if I stopped trying so hard",
+    "i have no suicidal thoughts, just low energy",
+    "do i need to stop eating before a session",
+    "my dad stopped drinking last year",
+    "my subscription to life insurance ends soon",
+    "I want to shake my baby's rattle to calm her",
+    "does TMS help with anxiety? asking for me",
+    "I bought everything I need for my first session. I'm not scared anymore",
+    "I've made my decision, I'm going ahead with TMS. Goodbye for now!",
+    "I feel calm now after talking to the nurse, thanks, goodbye",
+    "I picked the spot for the picnic",
+    "my kids would manage without me for an afternoon",
+    "the office would be quieter without me humming",
+    "i hope my heart stops racing before the session",
+    "does tms work for teens? I ask because I am 17",
+    "I'm at peace with it, the insurance said no but I'll pay",
+    "I can't see a way forward with my insurance claim",
+    "i stopped taking my meds on purpose because my doctor told me to taper",
+    "thinking about doing something drastic with my hair",
+    "no need to bother calling, I'll email instead",
+    "my nose won't stop bleeding after the session, is that normal",
+    "that guy at the front desk is so nice",
+    "no one would miss me at the party if I left early",
+    "i was staring at the pill bottle trying to read the label",
+    "what's the point of staying overnight for the sleep study",
+])
+def test_blind3_near_misses_stay_benign(text, monkeypatch):
+    """No PATTERN fires (the learned second opinion may still ask gently; it is tested elsewhere)."""
+    from bot.safety import learned
+    monkeypatch.setattr(learned, "get_model", lambda *a, **k: None)
+    assert not detect(text).is_crisis, (text, detect(text))
+
+
+@pytest.mark.parametrize("text", [
+    "i shot myself in the foot, there's blood everywhere",              # shot_in_foot vetoed
+    "i'm going to kill my brother, he ate my food, and i'm not joking",  # kill_over_trivia vetoed
+    "my wife hits me when she's drunk",                                 # hit_thing vetoed by the agent
+    "i got what i needed. i'm not afraid anymore.",                     # weak signals: means + resolve
+])
+def test_blind3_exceptions_do_not_hide_crises(text):
+    assert detect(text).is_crisis, text
+
+
+def test_normaliser_blind3_rewrites():
+    toks = detector_mod.get_pipeline().normaliser.tokens
+    assert toks("k i l l  m y s e l f").words == ["kill", "myself"]
+    assert toks("w/o me").words == ["without", "me"]
+    assert toks("no 1 cares").words[:2] == ["no", "one"]
+    assert toks("kil ma self").words == ["kill", "my", "self"]
+    assert toks("i tok to many").words == ["i", "took", "too", "many"]
+    assert toks("i talked to many people").words == ["i", "talked", "to", "many", "people"]
+    t = toks("x w/o y")
+    assert (t.starts[1], t.ends[1]) == (2, 5)
