@@ -29,13 +29,13 @@ import logging
 import math
 import re
 import threading
-from collections import Counter
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 logger = logging.getLogger(__name__)
 
 MODEL_PATH = Path(__file__).parent / "model" / "learned.json.gz"
+WORD_CACHE_SIZE = 50_000  # words whose character n-grams are kept (bounded memory)
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 _SPACES = re.compile(r"\s\s+")
 
@@ -73,28 +73,61 @@ class LearnedSignal:
 
     def __init__(self, data: Dict[str, Any]) -> None:
         self.threshold: float = float(data["threshold"])
+        self._word_cache: Dict[Any, tuple] = {}
+        clipped = min(max(self.threshold, 1e-12), 1 - 1e-12)
+        self._logit_threshold = math.log(clipped / (1.0 - clipped))
         self.bias: float = float(data["bias"])
         self.corpus_sha256: str = data.get("corpus_sha256", "")
         self.blocks = [(ANALYZERS[b["analyzer"]], int(b["ngram"][0]), int(b["ngram"][1]),
                         {term: (float(v[0]), float(v[1])) for term, v in b["vocab"].items()})
                        for b in data["blocks"]]
 
-    def probability(self, text: str) -> float:
-        logit = self.bias
+    def logit(self, text: str) -> float:
+        """Bias + per block: (sublinear tf * idf, l2-normalised) . weights."""
+        total = self.bias
+        log, sqrt = math.log, math.sqrt
         for analyzer, low, high, vocab in self.blocks:
-            counts = Counter(g for g in analyzer(text, low, high) if g in vocab)
+            counts: Dict[str, int] = {}
+            for gram in self._grams(analyzer, low, high, vocab, text):
+                counts[gram] = counts.get(gram, 0) + 1
             if not counts:
                 continue
-            weighted = [((1.0 + math.log(c)) * vocab[g][0], vocab[g][1]) for g, c in counts.items()]
-            norm = math.sqrt(sum(x * x for x, _ in weighted))
-            logit += sum(x * w for x, w in weighted) / norm
+            squares = dot = 0.0
+            for gram, count in counts.items():
+                idf, weight = vocab[gram]
+                value = (1.0 + log(count)) * idf if count > 1 else idf
+                squares += value * value
+                dot += value * weight
+            total += dot / sqrt(squares)
+        return total
+
+    def _grams(self, analyzer: Any, low: int, high: int, vocab: Dict[str, Any],
+               text: str) -> List[str]:
+        """The text's n-grams that are in the vocabulary. Character n-grams never
+        cross a word, so each word's are cached (most words recur)."""
+        if analyzer is not char_wb_ngrams:
+            return [gram for gram in analyzer(text, low, high) if gram in vocab]
+        cache = self._word_cache
+        out: List[str] = []
+        for word in text.lower().split():
+            grams = cache.get((id(vocab), low, high, word))
+            if grams is None:
+                if len(cache) > WORD_CACHE_SIZE:
+                    cache.clear()
+                grams = tuple(g for g in char_wb_ngrams(word, low, high) if g in vocab)
+                cache[(id(vocab), low, high, word)] = grams
+            out.extend(grams)
+        return out
+
+    def probability(self, text: str) -> float:
+        logit = self.logit(text)
         if logit >= 0:
             return 1.0 / (1.0 + math.exp(-logit))
         z = math.exp(logit)
         return z / (1.0 + z)
 
     def fires(self, text: str) -> bool:
-        return self.probability(text) >= self.threshold
+        return self.logit(text) >= self._logit_threshold
 
 
 _LOCK = threading.Lock()

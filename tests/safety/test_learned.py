@@ -45,6 +45,7 @@ def test_probability_is_scikit_learns_predict_proba():
     for text in TEXTS + crisis + benign:
         assert signal.probability(text) == pytest.approx(
             pipeline.predict_proba([text])[0][1], abs=1e-6), text
+        assert signal.fires(text) == (signal.probability(text) >= 0.5), text
 
 
 def test_committed_model_matches_its_corpus():
