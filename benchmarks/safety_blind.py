@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.safety import detect, learned  # noqa: E402
+from bot.safety.train_learned import _set_messages  # noqa: E402
 
 SETS = ["dev", "data", "blind2", "blind3", "blind4"]
 # (set, part) -> (recall, false-alarm rate) on the set's first run, before tuning.
@@ -32,14 +33,9 @@ FIRST_RUNS = {
 }
 
 
-def _messages(path: Path) -> list:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [str(t) for items in data.values() for t in (items or [])]
-
-
 def _rates(name: str) -> tuple:
-    crisis = _messages(ROOT / "tests" / "safety" / name / "crisis.yml")
-    benign = _messages(ROOT / "tests" / "safety" / name / "benign.yml")
+    crisis = _set_messages(ROOT / "tests" / "safety" / name / "crisis.yml")
+    benign = _set_messages(ROOT / "tests" / "safety" / name / "benign.yml")
     recall = sum(detect(t).is_crisis for t in crisis) / len(crisis)
     false_alarms = sum(detect(t).is_crisis for t in benign) / len(benign)
     return recall, false_alarms, len(crisis), len(benign)

@@ -53,14 +53,18 @@ def test_idiom_leaves_the_classifier_alone():
     assert "crisis_category" not in entities(message)
 
 
+def classifier_said_crisis(text, confidence, runner_up, runner_up_confidence):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "crisis", "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", [{"name": "crisis", "confidence": confidence},
+                                   {"name": runner_up, "confidence": runner_up_confidence}],
+                add_to_output=True)
+    return message
+
+
 def test_classifier_alone_cannot_raise_a_crisis(caplog):
     caplog.set_level("INFO")
-    message = Message(data={"text": "i live in the UK"})
-    message.set("intent", {"name": "crisis", "confidence": 0.9}, add_to_output=True)
-    message.set("intent_ranking", [{"name": "crisis", "confidence": 0.9},
-                                   {"name": "screening_answer", "confidence": 0.08}],
-                add_to_output=True)
-    guarded = guard(message)
+    guarded = guard(classifier_said_crisis("i live in the UK", 0.9, "screening_answer", 0.08))
     # the runner-up is far below the fallback threshold: not a guess, a fallback
     assert guarded.get("intent") == {"name": "nlu_fallback", "confidence": 0.45}
     assert [r["name"] for r in guarded.get("intent_ranking")] == ["nlu_fallback",
@@ -70,12 +74,8 @@ def test_classifier_alone_cannot_raise_a_crisis(caplog):
 
 
 def test_overruled_crisis_with_a_confident_runner_up_uses_it():
-    message = Message(data={"text": "my phone is dead again, can i text the clinic"})
-    message.set("intent", {"name": "crisis", "confidence": 0.5}, add_to_output=True)
-    message.set("intent_ranking", [{"name": "crisis", "confidence": 0.5},
-                                   {"name": "human_handoff", "confidence": 0.46}],
-                add_to_output=True)
-    guarded = guard(message)
+    guarded = guard(classifier_said_crisis("my phone is dead again, can i text the clinic", 0.5,
+                                           "human_handoff", 0.46))
     assert guarded.get("intent") == {"name": "human_handoff", "confidence": 0.46}
     assert [r["name"] for r in guarded.get("intent_ranking")] == ["human_handoff"]
 

@@ -32,7 +32,6 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import config, safety
 from bot.channels import failsafe, inbound
 
 logger = logging.getLogger(__name__)

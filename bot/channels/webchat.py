@@ -238,8 +238,11 @@ class WebchatOutput(SocketIOOutput):
         await self._send_message(recipient_id,
                                  bot_message(text, buttons, kwargs.get("utter_action")))
 
-    async def send_untracked(self, recipient_id: Text, text: Text) -> None:
-        await self._send_message(recipient_id, bot_message(text, tracked=False))
+    async def send_untracked(self, recipient_id: Text, text: Text,
+                             buttons: Optional[List[Dict[str, Any]]] = None,
+                             utter_action: Optional[str] = None) -> None:
+        await self._send_message(recipient_id, bot_message(text, buttons, utter_action,
+                                                           tracked=False))
 
 
 def replay_messages(events: Iterable[Any], known: int) -> List[Dict[str, Any]]:
@@ -443,9 +446,8 @@ class WebchatInput(SocketIOInput):
                 except (asyncio.CancelledError, Exception) as error:  # noqa: BLE001
                     logger.error("webchat: message handling failed: %s", type(error).__name__)
                     reply = failsafe.failure_reply(message.text, message.metadata)
-                    await output._send_message(sender, bot_message(  # noqa: SLF001
-                        reply["text"], reply["buttons"],
-                        "utter_crisis" if reply["crisis"] else None, tracked=False))
+                    await output.send_untracked(sender, reply["text"], reply["buttons"],
+                                                "utter_crisis" if reply["crisis"] else None)
                     return {"ok": False, "error": "the assistant could not answer"}
                 return {"ok": True}
             finally:

@@ -76,7 +76,7 @@ class FaqTopicSelector(GraphComponent):
         """Keep the weights as one C-ordered (features x topics) array: scipy would
         otherwise copy the transposed coefficient matrix (tens of MB) per message."""
         if self.model is None:
-            self._features = self._weights = self._bias = None
+            self._features = self._bias = None
             return
         import numpy as np
 
@@ -90,7 +90,6 @@ class FaqTopicSelector(GraphComponent):
             width = len(vectorizer.vocabulary_)
             self._features.append((vectorizer, weights[start:start + width]))
             start += width
-        self._weights = weights
         self._bias = classifier.intercept_
 
     def probabilities(self, text: Text) -> Any:

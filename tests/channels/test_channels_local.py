@@ -473,7 +473,8 @@ def test_rasa_failure_on_crisis_language_still_sends_the_crisis_text(stub, local
 def test_rasa_failure_otherwise_sends_an_apology_with_phone_and_crisis_line(stub, local,
                                                                            monkeypatch):
     from bot.safety.detector import NO_CRISIS
-    monkeypatch.setattr(messaging.safety, "detect", lambda text: NO_CRISIS)
+    from bot.channels import failsafe
+    monkeypatch.setattr(failsafe.safety, "detect", lambda text: NO_CRISIS)
     number = f"+1555{uuid.uuid4().int % 10**7:07d}"
     twilio_post(local, {"From": number, "Body": "boom: how long is a session"})
     text = twilio_sms(stub, number)[0].data["Body"]

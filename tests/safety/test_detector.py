@@ -518,13 +518,6 @@ NEW_FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("text", [t for group in NEW_FAMILIES.values() for t in group])
-def test_new_families_fire(text):
-    d = detect(text)
-    assert d.is_crisis, (text, d)
-    assert text[d.start:d.end] == d.span
-
-
 @pytest.mark.parametrize("text,category,subject", [
     ("i'll make sure she never breathes again", "harm_to_others", "self"),
     ("he'll pay for what he did to my sister", "harm_to_others", "self"),
@@ -754,8 +747,9 @@ BLIND3_FAMILIES = {
 }
 
 
-@pytest.mark.parametrize("text", [t for group in BLIND3_FAMILIES.values() for t in group])
-def test_blind3_families_fire(text):
+@pytest.mark.parametrize("text", [t for table in (NEW_FAMILIES, BLIND3_FAMILIES)
+                                  for group in table.values() for t in group])
+def test_pattern_families_fire(text):
     d = detect(text)
     assert d.is_crisis, (text, d)
     assert text[d.start:d.end] == d.span
