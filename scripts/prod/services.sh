@@ -2,7 +2,8 @@
 # Throwaway PostgreSQL + Redis on loopback for the scale test and the benchmark.
 #
 #   scripts/prod/services.sh start DIR   install if missing, start both, write DIR/services.env
-#   scripts/prod/services.sh stop DIR    stop both (data stays in DIR until you delete it)
+#   scripts/prod/services.sh stop DIR    stop both (data stays in DIR until you delete it;
+#                                        data kept outside DIR, see below, is deleted)
 #   scripts/prod/services.sh install     only install postgresql / redis-server (Debian, root)
 #   scripts/prod/services.sh pg-stop DIR / pg-start DIR   stop / restart only PostgreSQL
 #                                        (outage tests)
@@ -13,6 +14,9 @@
 # PostgreSQL refuses to run as root, so as root it runs as the `postgres` user
 # (Redis as `redis`). Redis keeps nothing on disk (--save '', no AOF): it only
 # holds conversation locks (DB 1), which are worthless after a restart.
+# When those users cannot reach DIR (a clone in a 0700 `mktemp -d`, a home
+# directory), their files go to a private directory under /tmp instead
+# (SERVICES_EXT in services.env), which `stop` deletes.
 set -euo pipefail
 
 cmd=${1:-}
@@ -61,6 +65,12 @@ as_user() {
   fi
 }
 
+# can_reach USER DIR: whether that system user (when we run as root) can enter DIR.
+can_reach() {
+  [ "$(id -u)" = 0 ] && id "$1" >/dev/null 2>&1 || return 0
+  runuser -u "$1" -- test -x "$2" 2>/dev/null
+}
+
 owner_for() { if [ "$(id -u)" = 0 ] && id "$1" >/dev/null 2>&1; then echo "$1"; fi; }
 
 start() {
@@ -74,27 +84,33 @@ start() {
   pg_pass=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
   redis_pass=$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24)
 
+  # Where the services keep their files: DIR, or a private directory they can reach.
+  local home=$dir ext=""
+  if ! can_reach postgres "$dir" || ! can_reach redis "$dir"; then
+    ext=$(mktemp -d "${TMPDIR:-/tmp}/tms-services.XXXXXX"); chmod 755 "$ext"; home=$ext
+  fi
+
   # PostgreSQL: own cluster, scram passwords on TCP, peer on the socket.
-  mkdir -p "$dir/pg" "$dir/pgsock" "$dir/redis"
+  mkdir -p "$home/pg" "$home/pgsock" "$home/redis"
   local pg_user; pg_user=$(owner_for postgres)
-  [ -n "$pg_user" ] && chown "$pg_user" "$dir/pg" "$dir/pgsock"
-  chmod 700 "$dir/pg"
-  as_user postgres "$bin/initdb" -D "$dir/pg/data" -U postgres --auth-local=peer \
-    --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
-    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
-  local pg_opts="-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pgsock -c max_connections=200 -c shared_buffers=64MB"
-  as_user postgres "$bin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 60 \
-    -o "$pg_opts" start >/dev/null || { tail -20 "$dir/pg/postgres.log" >&2; die "postgres did not start"; }
-  as_user postgres "$bin/psql" -h "$dir/pgsock" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+  [ -n "$pg_user" ] && chown "$pg_user" "$home/pg" "$home/pgsock"
+  chmod 700 "$home/pg"
+  as_user postgres "$bin/initdb" -D "$home/pg/data" -U postgres --auth-local=peer \
+    --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$home/initdb.log" 2>&1 \
+    || { cat "$home/initdb.log" >&2; die "initdb failed"; }
+  local pg_opts="-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$home/pgsock -c max_connections=200 -c shared_buffers=64MB"
+  as_user postgres "$bin/pg_ctl" -D "$home/pg/data" -l "$home/pg/postgres.log" -w -t 60 \
+    -o "$pg_opts" start >/dev/null || { tail -20 "$home/pg/postgres.log" >&2; die "postgres did not start"; }
+  as_user postgres "$bin/psql" -h "$home/pgsock" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE tms LOGIN PASSWORD '$pg_pass'" -c "CREATE DATABASE tms OWNER tms" >/dev/null \
     || die "could not create the tms role and database"
 
   # Redis: loopback, password, nothing persisted.
   local redis_user; redis_user=$(owner_for redis)
-  [ -n "$redis_user" ] && chown "$redis_user" "$dir/redis"
+  [ -n "$redis_user" ] && chown "$redis_user" "$home/redis"
   as_user redis redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-    --protected-mode yes --requirepass "$redis_pass" --dir "$dir/redis" \
-    --daemonize yes --pidfile "$dir/redis/redis.pid" --logfile "$dir/redis/redis.log" \
+    --protected-mode yes --requirepass "$redis_pass" --dir "$home/redis" \
+    --daemonize yes --pidfile "$home/redis/redis.pid" --logfile "$home/redis/redis.log" \
     || die "redis-server did not start"
   for _ in $(seq 1 50); do
     if redis-cli -p "$redis_port" --no-auth-warning -a "$redis_pass" ping 2>/dev/null | grep -q PONG; then break; fi
@@ -104,14 +120,16 @@ start() {
   umask 077
   cat > "$dir/services.env" <<ENV
 PG_BINDIR=$bin
-PG_DATA=$dir/pg/data
+PG_DATA=$home/pg/data
 PG_PORT=$pg_port
-PG_SOCKET_DIR=$dir/pgsock
+PG_SOCKET_DIR=$home/pgsock
 PG_OPTS="$pg_opts"
 REDIS_PORT=$redis_port
 REDIS_PASSWORD=$redis_pass
 TRACKER_DB_URL=postgresql://tms:$pg_pass@127.0.0.1:$pg_port/tms
 REDIS_LOCK_URL=redis://:$redis_pass@127.0.0.1:$redis_port/1
+SERVICES_HOME=$home
+SERVICES_EXT=$ext
 ENV
   echo "$dir/services.env"
 }
@@ -123,12 +141,17 @@ stop() {
   set -a; source "$dir/services.env"; set +a
   as_user postgres "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 || true
   redis-cli -p "$REDIS_PORT" --no-auth-warning -a "$REDIS_PASSWORD" shutdown nosave >/dev/null 2>&1 || true
-  if [ -f "$dir/redis/redis.pid" ]; then
-    local pid; pid=$(cat "$dir/redis/redis.pid")
+  local home=${SERVICES_HOME:-$dir}
+  if [ -f "$home/redis/redis.pid" ]; then
+    local pid; pid=$(cat "$home/redis/redis.pid")
     for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null || true
   fi
   mv "$dir/services.env" "$dir/services.env.stopped"
+  # Files kept outside DIR: only ever a directory this script made with mktemp.
+  case "${SERVICES_EXT:-}" in
+    */tms-services.*) rm -rf "$SERVICES_EXT" ;;
+  esac
 }
 
 load_env() {
