@@ -69,11 +69,11 @@ class CrisisGuard(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         # fallback_threshold: as the FallbackClassifier's; an overruled "crisis"
         # whose runner-up is this unsure becomes nlu_fallback, not a guess.
-        return {"intent": CRISIS_INTENT, "fallback_threshold": 0.45}
+        return {"intent": CRISIS_INTENT, "fallback_threshold": 0.3}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._intent = config.get("intent", CRISIS_INTENT)
-        self._threshold = float(config.get("fallback_threshold", 0.45))
+        self._threshold = float(config.get("fallback_threshold", 0.3))
 
     @classmethod
     def create(

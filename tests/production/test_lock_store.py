@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 
 import pytest
 import redis as redis_lib
-from rasa.core.lock_store import LockStore, RedisLockStore
+from rasa.core.lock_store import LockError, LockStore, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.production.lock_store import AtomicRedisLockStore
@@ -125,3 +126,42 @@ def test_wrong_password_is_an_error_not_a_fallback(services):
         store.issue_ticket("x", 10)
     with pytest.raises(redis_lib.AuthenticationError):
         store.red.ping()
+
+
+def test_format_is_rasas_both_ways(services):
+    """Locks written by the script read back in stock Rasa, and the other way round."""
+    ours = AtomicRedisLockStore(**store_kwargs(services))
+    stock = RedisLockStore(**store_kwargs(services))
+    conversation = f"c-{uuid.uuid4().hex}/x"
+    before = time.time()
+    assert ours.issue_ticket(conversation, 20) == 0
+    assert stock.issue_ticket(conversation, 20) == 1  # stock reads ours, appends
+    assert ours.issue_ticket(conversation, 40) == 2  # ours reads stock's
+    lock = stock.get_lock(conversation)
+    assert lock.conversation_id == conversation
+    assert [t.number for t in lock.tickets] == [0, 1, 2]
+    assert before + 40 <= lock.tickets[2].expires <= time.time() + 40
+    assert lock.now_serving == 0
+    ours.cleanup(conversation, 0)
+    assert stock.get_lock(conversation).now_serving == 1
+    ours.red.delete(ours.key_prefix + conversation)
+
+
+def test_a_waiting_ticket_is_renewed_and_a_lost_one_is_an_error(services):
+    store = AtomicRedisLockStore(**store_kwargs(services))
+    conversation = f"c-{uuid.uuid4().hex}"
+    store.issue_ticket(conversation, 20)  # the holder
+    mine = store.issue_ticket(conversation, 1)
+
+    async def wait_briefly():
+        try:
+            await asyncio.wait_for(store._acquire_lock(conversation, mine, 0.05), 1.5)
+        except asyncio.TimeoutError:
+            pass
+
+    asyncio.run(wait_briefly())  # 1.5 s of polling: longer than the 1 s lifetime
+    renewed = store.get_lock(conversation).tickets[-1]
+    assert renewed.number == mine and renewed.expires > time.time()
+    store.red.delete(store.key_prefix + conversation)
+    with pytest.raises(LockError):
+        asyncio.run(store._acquire_lock(conversation, mine, 0.05))

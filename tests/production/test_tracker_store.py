@@ -147,3 +147,39 @@ def kill_other_backends(url: str) -> None:
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     engine.dispose()
     assert killed >= 1
+
+
+def test_latest_session_is_one_statement_and_its_start_is_found_once(services):
+    """PostgreSQL computes the session start once (not once per event), in the same
+    statement that reads the session's events."""
+    store, stock = stores(services["TRACKER_DB_URL"])
+    sender = f"long-{uuid.uuid4().hex}"
+    events = []
+    for session in range(5):
+        events += [SessionStarted(), ActionExecuted("action_listen")]
+        for index in range(60):
+            events += turn(f"s{session} t{index}")
+    tracker = stock.init_tracker(sender)
+    tracker.update_with_events(events, DOMAIN)
+    asyncio.run(stock.save(tracker))
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda *args: statements.append(args[2]))
+    loaded = asyncio.run(store.retrieve(sender))
+    assert len(statements) == 1
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == \
+        [f"s4 t{index}" for index in range(60)]
+    with store.session_scope() as session:
+        query = store._event_query(session, sender, False)
+        sql = str(query.statement.compile(store.engine, compile_kwargs={"literal_binds": True}))
+        plan = session.execute(sa.text(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")).scalar()
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    aggregates = [n for n in nodes(plan[0]["Plan"]) if n["Node Type"] == "Aggregate"]
+    assert aggregates and all(n["Actual Loops"] == 1 for n in aggregates), aggregates
+    store.engine.dispose()
+    stock.engine.dispose()
