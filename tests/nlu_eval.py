@@ -25,6 +25,8 @@ HOLDOUTS = {
     "nlu_holdout": HOLDOUT,
     # Written later by a colleague who saw neither the training data nor hold-out 1.
     "nlu_holdout2": ROOT / "tests" / "nlu" / "faq_holdout2.yml",
+    # Short replies (yes / no / stop / screening answers ...), written blind.
+    "short_replies": ROOT / "tests" / "nlu" / "short_replies_holdout.yml",
 }
 
 
@@ -41,7 +43,7 @@ def _report(results: List[tuple]) -> Dict[str, Any]:
     faq_n = sum(v["n"] for v in faq.values())
     faq_correct = sum(v["correct"] for v in faq.values())
     return {
-        "faq_accuracy": faq_correct / faq_n,
+        "faq_accuracy": faq_correct / faq_n if faq_n else None,
         "faq_examples": faq_n,
         "all_accuracy": sum(v["correct"] for v in per_label.values()) / len(results),
         "per_label": {k: {**v, "accuracy": v["correct"] / v["n"]} for k, v in sorted(per_label.items())},
@@ -53,7 +55,10 @@ def _write(name: str, report: Dict[str, Any]) -> None:
     (REPORTS / f"{name}.json").write_text(json.dumps(report, indent=2))
     lines = ["| label | n | accuracy |", "|---|---:|---:|"]
     lines += [f"| {k} | {v['n']} | {v['accuracy']:.2f} |" for k, v in report["per_label"].items()]
-    lines.append(f"| **FAQ overall** | {report['faq_examples']} | {report['faq_accuracy']:.3f} |")
+    if report["faq_examples"]:
+        lines.append(f"| **FAQ overall** | {report['faq_examples']} | {report['faq_accuracy']:.3f} |")
+    total = sum(v["n"] for v in report["per_label"].values())
+    lines.append(f"| **all labels** | {total} | {report['all_accuracy']:.3f} |")
     (REPORTS / f"{name}.md").write_text("\n".join(lines) + "\n")
 
 

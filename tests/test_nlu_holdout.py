@@ -6,11 +6,20 @@ Hold-out 2 (faq_holdout2.yml, 12 a topic) was written later by a colleague who
 saw neither the training data nor hold-out 1, and was never used to choose
 anything; it is reported, with a regression floor a little under what we
 measure. Reports: reports/nlu_holdout.md, reports/nlu_holdout2.md.
+Short replies (short_replies_holdout.yml, 151 lines, 13 intents: yes / no, also
+to "are you safe right now?", stop, screening answers ...) were written blind by
+another colleague; first run 0.874 (affirm 0.80), then training lines for those
+intents were added (written without seeing it): 0.940. Asserted: >= 0.90, and
+yes is never taken for no or the other way round (after the crisis reply that
+choice picks the emergency number or the check-in); a "no, I'm not safe" read
+as crisis is the safer reply and counts as right for no.
+Report: reports/short_replies.md.
 """
 from tests import nlu_eval
 
 TARGET_OVERALL, TARGET_TOPIC = 0.93, 0.75
 FLOOR2_OVERALL, FLOOR2_TOPIC = 0.90, 0.65
+FLOOR_SHORT = 0.90
 
 
 def summary(name, report):
@@ -36,3 +45,22 @@ def test_holdout_accuracy_per_topic(capsys):
     assert reports["nlu_holdout2"]["faq_accuracy"] >= FLOOR2_OVERALL
     assert weakest2 >= FLOOR2_TOPIC, {k: v["accuracy"] for k, v in faq2.items()
                                       if v["accuracy"] < FLOOR2_TOPIC}
+
+
+def test_short_replies(capsys):
+    report = nlu_eval.score_all()["short_replies"]
+    labels = report["per_label"]
+    safer = [e for e in labels["deny"]["errors"] if e["predicted"] == "crisis"]
+    correct = sum(v["correct"] for v in labels.values()) + len(safer)
+    total = sum(v["n"] for v in labels.values())
+    with capsys.disabled():
+        print(f"\nshort replies: {correct / total:.3f} over {total} (no -> crisis counted right:"
+              f" {len(safer)}); reports/short_replies.md")
+        for label, entry in labels.items():
+            if entry["accuracy"] < 1.0:
+                print(f"  {label:20s} {entry['accuracy']:.2f}  e.g. {entry['errors'][0]}")
+    assert len(labels) == 13
+    assert correct / total >= FLOOR_SHORT
+    crossed = [e for e in labels["affirm"]["errors"] if e["predicted"] == "deny"] + \
+              [e for e in labels["deny"]["errors"] if e["predicted"] == "affirm"]
+    assert not crossed, crossed

@@ -62,6 +62,13 @@ def corpus(config: Dict[str, Any]) -> Tuple[List[str], List[int], List[bool], Li
                 files.extend(sorted(directory.glob("*.yml")))
                 items = _nlu_examples(directory).get(source["nlu_intent"], [])
                 flag = False
+            elif "exception_examples" in source:
+                # the benign senses the patterns' exceptions exist for
+                path = ROOT / source["exception_examples"]
+                files.append(path)
+                entries = yaml.safe_load(path.read_text(encoding="utf-8")).get("exceptions") or []
+                items = [str(e) for entry in entries for e in entry.get("examples") or []]
+                flag = True
             else:
                 directory = ROOT / source["nlu_other_intents"]
                 files.extend(sorted(directory.glob("*.yml")))
