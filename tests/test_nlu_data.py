@@ -44,3 +44,10 @@ def test_holdout_has_at_least_8_per_topic_and_never_overlaps_training(holdout_fi
     trained = {_norm(e) for examples in _train().values() for e in examples}
     overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
     assert not overlap, overlap
+
+
+def test_short_replies_holdout_never_overlaps_training():
+    holdout = nlu_examples(ROOT / "tests" / "nlu" / "short_replies_holdout.yml")
+    trained = {_norm(e) for examples in _train().values() for e in examples}
+    overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
+    assert len(holdout) == 13 and not overlap, overlap

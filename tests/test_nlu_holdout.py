@@ -6,13 +6,15 @@ Hold-out 2 (faq_holdout2.yml, 12 a topic) was written later by a colleague who
 saw neither the training data nor hold-out 1, and was never used to choose
 anything; it is reported, with a regression floor a little under what we
 measure. Reports: reports/nlu_holdout.md, reports/nlu_holdout2.md.
-Short replies (short_replies_holdout.yml, 151 lines, 13 intents: yes / no, also
-to "are you safe right now?", stop, screening answers ...) were written blind by
-another colleague; first run 0.874 (affirm 0.80), then training lines for those
-intents were added (written without seeing it): 0.940. Asserted: >= 0.90, and
-yes is never taken for no or the other way round (after the crisis reply that
-choice picks the emergency number or the check-in); a "no, I'm not safe" read
-as crisis is the safer reply and counts as right for no.
+Short replies (short_replies_holdout.yml: yes / no, also to "are you safe
+right now?", stop, screening answers ...; 13 intents) were written blind by
+another colleague; the 64 of 151 lines identical to a training line ("yes",
+"no") were removed, 87 remain. Before the training lines for those intents
+were added (written without seeing it): 0.805, affirm 0.60, one yes read as
+no; after: 0.931. Asserted: >= 0.90, and yes is never taken for no or the
+other way round (after the crisis reply that choice picks the emergency number
+or the check-in); a "no, I'm not safe" read as crisis is the safer reply and
+counts as right for no.
 Report: reports/short_replies.md.
 """
 from tests import nlu_eval
