@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from bot.safety import detect, learned  # noqa: E402
 from bot.safety.train_learned import _set_messages  # noqa: E402
 
-SETS = ["dev", "data", "blind2", "blind3", "blind4"]
+SETS = ["dev", "data", "blind2", "blind3", "blind4", "blind5"]
 # (set, part) -> (recall, false-alarm rate) on the set's first run, before tuning.
 FIRST_RUNS = {
     ("data", "patterns"): (0.747, 0.033),
@@ -30,6 +30,10 @@ FIRST_RUNS = {
     ("blind3", "patterns"): (0.735, 0.017),
     ("blind4", "patterns"): (0.688, 0.020),
     ("blind4", "patterns + learned"): (0.896, 0.020),
+    # blind5: measured, not tuned on and not in the learned corpus (yet): the
+    # next change to the detector is measured on it first.
+    ("blind5", "patterns"): (0.858, 0.048),
+    ("blind5", "patterns + learned"): (0.962, 0.068),
 }
 
 
