@@ -60,10 +60,12 @@ def out_of_fold(texts: List[str], labels: List[str], C: float) -> Tuple[np.ndarr
 
 
 def holdout(name: str) -> Tuple[List[str], List[str]]:
+    """(texts, labels) of one of tests/nlu_eval.py's hold-outs."""
     from tests.helpers import nlu_examples
+    from tests.nlu_eval import HOLDOUTS
 
-    pairs = [(text, label) for label, lines in
-             nlu_examples(ROOT / "tests" / "nlu" / name).items() for text in lines]
+    pairs = [(text, label) for label, lines in nlu_examples(HOLDOUTS[name]).items()
+             for text in lines]
     return [t for t, _ in pairs], [label for _, label in pairs]
 
 
@@ -105,9 +107,9 @@ def main(argv: List[str]) -> None:
     config = {**LinearIntentClassifier.get_default_config(), "C": best_c}
     model = LinearIntentClassifier(config, None, None, LinearTextModel.train(config, texts, labels))
     print(f"\nbest C={best_c:g}; hold-out 1 (development), label and confidence as served:")
-    chosen = max(threshold_table(model, *holdout("faq_holdout.yml")))[1]
+    chosen = max(threshold_table(model, *holdout("nlu_holdout")))[1]
     print(f"chosen threshold: {chosen:.2f}\n\nhold-out 2 (reported, not used to choose):")
-    threshold_table(model, *holdout("faq_holdout2.yml"))
+    threshold_table(model, *holdout("nlu_holdout2"))
 
 
 if __name__ == "__main__":

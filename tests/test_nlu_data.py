@@ -4,9 +4,10 @@ import re
 import pytest
 
 from tests.helpers import ROOT, nlu_examples, topic_ids
+from tests.nlu_eval import HOLDOUTS
 
 TRAIN_FILES = sorted((ROOT / "data" / "nlu").glob("*.yml"))
-HOLDOUTS = [ROOT / "tests" / "nlu" / "faq_holdout.yml", ROOT / "tests" / "nlu" / "faq_holdout2.yml"]
+FAQ_HOLDOUTS = [HOLDOUTS["nlu_holdout"], HOLDOUTS["nlu_holdout2"]]
 
 
 def _norm(text):
@@ -36,18 +37,16 @@ def test_conversation_intents_are_trained():
         assert len(train.get(intent, [])) >= 15, intent
 
 
-@pytest.mark.parametrize("holdout_file", HOLDOUTS, ids=lambda p: p.name)
-def test_holdout_has_at_least_8_per_topic_and_never_overlaps_training(holdout_file):
+@pytest.mark.parametrize("holdout_file", FAQ_HOLDOUTS, ids=lambda p: p.name)
+def test_faq_holdout_has_at_least_8_per_topic(holdout_file):
     holdout = nlu_examples(holdout_file)
     for topic in topic_ids():
         assert len(holdout.get(f"faq/{topic}", [])) >= 8, topic
+
+
+@pytest.mark.parametrize("holdout_file", HOLDOUTS.values(), ids=lambda p: p.name)
+def test_holdout_never_overlaps_training(holdout_file):
+    holdout = nlu_examples(holdout_file)
     trained = {_norm(e) for examples in _train().values() for e in examples}
     overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
     assert not overlap, overlap
-
-
-def test_short_replies_holdout_never_overlaps_training():
-    holdout = nlu_examples(ROOT / "tests" / "nlu" / "short_replies_holdout.yml")
-    trained = {_norm(e) for examples in _train().values() for e in examples}
-    overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
-    assert len(holdout) == 13 and not overlap, overlap

@@ -17,6 +17,8 @@ or the check-in); a "no, I'm not safe" read as crisis is the safer reply and
 counts as right for no.
 Report: reports/short_replies.md.
 """
+import pytest
+
 from tests import nlu_eval
 
 TARGET_OVERALL, TARGET_TOPIC = 0.93, 0.75
@@ -35,8 +37,13 @@ def summary(name, report):
     return faq, weakest
 
 
-def test_holdout_accuracy_per_topic(capsys):
-    reports = nlu_eval.score_all()
+@pytest.fixture(scope="module")
+def reports():
+    """Every hold-out scored once (one model load) for the tests below."""
+    return nlu_eval.score_all()
+
+
+def test_holdout_accuracy_per_topic(reports, capsys):
     with capsys.disabled():
         faq, weakest = summary("nlu_holdout", reports["nlu_holdout"])
         faq2, weakest2 = summary("nlu_holdout2", reports["nlu_holdout2"])
@@ -49,8 +56,8 @@ def test_holdout_accuracy_per_topic(capsys):
                                       if v["accuracy"] < FLOOR2_TOPIC}
 
 
-def test_short_replies(capsys):
-    report = nlu_eval.score_all()["short_replies"]
+def test_short_replies(reports, capsys):
+    report = reports["short_replies"]
     labels = report["per_label"]
     safer = [e for e in labels["deny"]["errors"] if e["predicted"] == "crisis"]
     correct = sum(v["correct"] for v in labels.values()) + len(safer)

@@ -72,8 +72,9 @@ class CrisisGuard(GraphComponent):
         return {"intent": CRISIS_INTENT, "fallback_threshold": 0.3}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
-        self._intent = config.get("intent", CRISIS_INTENT)
-        self._threshold = float(config.get("fallback_threshold", 0.3))
+        config = {**self.get_default_config(), **config}
+        self._intent = config["intent"]
+        self._threshold = float(config["fallback_threshold"])
 
     @classmethod
     def create(

@@ -288,19 +288,28 @@ def test_general_topic_questions(text):
     assert not detect(text).is_crisis
 
 
-@pytest.mark.parametrize("text,category", [
-    ("I took too many pills", "medical_emergency"),
-    ("I want to kill my husband", "harm_to_others"),
-    ("my husband hits me", "abuse_or_danger"),
-    ("kms", "coded_language"),
-    ("thinking about ctb", "coded_language"),
-    ("everyone would be better off without me", "passive_ideation"),
-    ("I'm going to hang myself", "active_ideation"),
-    ("I've been cutting again", "self_harm"),
+@pytest.mark.parametrize("text,category,subject", [
+    ("I took too many pills", "medical_emergency", "self"),
+    ("I want to kill my husband", "harm_to_others", "self"),
+    ("my husband hits me", "abuse_or_danger", "self"),
+    ("kms", "coded_language", "self"),
+    ("thinking about ctb", "coded_language", "self"),
+    ("everyone would be better off without me", "passive_ideation", "self"),
+    ("I'm going to hang myself", "active_ideation", "self"),
+    ("I've been cutting again", "self_harm", "self"),
+    # blind set 3's families (subject not checked: None)
+    ("my plan is ready, i'm just waiting for the house to be quiet", "active_ideation", None),
+    ("my partner keeps saying he's ready to go.", "third_party_risk", None),
+    ("does tms help with suicidal feelings? asking for me", "past_or_ambiguous", None),
+    ("i wrote them each a letter", "coded_language", None),
+    # "asking for me" only turns a general question personal; it never lowers a real crisis
+    ("i want to end my life. asking for me", "active_ideation", None),
+    ("my brother is suicidal, asking for me", "third_party_risk", None),
 ])
-def test_categories(text, category):
+def test_categories(text, category, subject):
     d = detect(text)
-    assert d.is_crisis and d.category == category and d.subject == "self"
+    assert d.is_crisis and d.category == category, d
+    assert subject is None or d.subject == subject, d
 
 
 @pytest.mark.parametrize("text", [
@@ -753,20 +762,6 @@ def test_pattern_families_fire(text):
     d = detect(text)
     assert d.is_crisis, (text, d)
     assert text[d.start:d.end] == d.span
-
-
-@pytest.mark.parametrize("text,category", [
-    ("my plan is ready, i'm just waiting for the house to be quiet", "active_ideation"),
-    ("my partner keeps saying he's ready to go.", "third_party_risk"),
-    ("does tms help with suicidal feelings? asking for me", "past_or_ambiguous"),
-    ("i wrote them each a letter", "coded_language"),
-    # "asking for me" only turns a general question personal; it never lowers a real crisis
-    ("i want to end my life. asking for me", "active_ideation"),
-    ("my brother is suicidal, asking for me", "third_party_risk"),
-])
-def test_blind3_families_category(text, category):
-    d = detect(text)
-    assert d.is_crisis and d.category == category, d
 
 
 @pytest.mark.parametrize("text", [
