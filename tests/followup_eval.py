@@ -12,8 +12,10 @@ First run of the blind set (tests/nlu/followups_blind.yml, 70 follow-ups + 20 co
 with the model as it was before any follow-up handling: follow-ups 0.557 (39/70),
 controls 1.000 (20/20).
 
-Sets: `followups` (a follow-up that only makes sense after the first message) and
-`control: true` pairs (the second message is a new self-contained question).
+Parts: `followups` (a follow-up that only makes sense after the first message),
+`controls` (`control: true` or `kind: control`: the second message is a new
+self-contained question) and, in our development set, `other` (`kind: other`: thanks,
+gibberish, a crisis ... where the expected reply is an action such as `utter_crisis`).
 """
 from __future__ import annotations
 
@@ -27,6 +29,24 @@ from tests.helpers import MODEL, REPORTS, ROOT, load_yaml
 
 BLIND = ROOT / "tests" / "nlu" / "followups_blind.yml"      # never trained or tuned on
 DEV = ROOT / "tests" / "nlu" / "followups_dev.yml"          # ours: tuned on (development set)
+
+
+PARTS = {"followups": "followup", "controls": "control", "other": "other"}
+
+
+def kind_of(pair: Dict[str, Any]) -> str:
+    """followup, control (a new self-contained question) or other (not an FAQ question)."""
+    return pair.get("kind") or ("control" if pair.get("control") else "followup")
+
+
+def quiet() -> None:
+    """Rasa's per-message debug lines off (they print every parse)."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.getLogger("rasa").setLevel(logging.WARNING)
+    configure_structlog(logging.WARNING)
 
 
 def load_pairs(path: Path) -> List[Dict[str, Any]]:
@@ -69,13 +89,15 @@ def score_pairs(agent: Any, pairs: List[Dict[str, Any]], tag: str) -> Dict[str, 
             rows.append({"first": pair["first"], "followup": pair["followup"],
                          "expected": pair["followup_topic"], "answered": second,
                          "first_expected": pair["first_topic"], "first_answered": first,
-                         "control": bool(pair.get("control"))})
+                         "kind": kind_of(pair)})
         return rows
 
     rows = asyncio.run(run_all())
     report: Dict[str, Any] = {}
-    for name, chosen in (("followups", [r for r in rows if not r["control"]]),
-                         ("controls", [r for r in rows if r["control"]])):
+    for name, kind in PARTS.items():
+        chosen = [r for r in rows if r["kind"] == kind]
+        if not chosen:
+            continue
         correct = sum(r["answered"] == r["expected"] for r in chosen)
         report[name] = {"n": len(chosen), "correct": correct,
                         "accuracy": correct / len(chosen) if chosen else None,
@@ -86,11 +108,9 @@ def score_pairs(agent: Any, pairs: List[Dict[str, Any]], tag: str) -> Dict[str, 
 
 
 def score(path: Path = BLIND, model_path: Path = MODEL) -> Dict[str, Any]:
-    import logging
-
     from rasa.core.agent import Agent
 
-    logging.getLogger("rasa").setLevel(logging.WARNING)
+    quiet()
 
     agent = Agent.load(str(model_path))
     report = score_pairs(agent, load_pairs(path), path.stem)
@@ -101,7 +121,7 @@ def score(path: Path = BLIND, model_path: Path = MODEL) -> Dict[str, Any]:
 
 def summary(name: str, report: Dict[str, Any]) -> str:
     lines = []
-    for part in ("followups", "controls"):
+    for part in report:
         r = report[part]
         lines.append(f"{name} {part}: {r['accuracy']:.3f} ({r['correct']}/{r['n']}; "
                      f"first turn right {r['first_turn_correct']}/{r['n']})")
@@ -113,7 +133,7 @@ if __name__ == "__main__":
     result = score(target)
     print(summary(target.stem, result))
     if "-v" in sys.argv:
-        for part in ("followups", "controls"):
+        for part in result:
             for row in result[part]["errors"]:
                 print(f"  [{part}] {row['first']!r} -> {row['followup']!r}: "
                       f"expected {row['expected']}, answered {row['answered']}"
