@@ -37,12 +37,10 @@ REPLY = {"thanks": "utter_thanks", "goodbye": "utter_goodbye", "greet": "utter_w
          "screening_answer": "utter_offer_screening"}
 FALLBACK_THRESHOLD, AMBIGUITY_THRESHOLD = 0.3, 0.05  # config.yml's FallbackClassifier
 
-GRID = {"cue_bonus": [3.0, 4.0, 5.0, 6.0],
-        "fragment_bonus": [2.0, 3.0, 4.0],
-        "base_bonus": [2.0, 3.0],
-        "anchor_penalty": [0.0, 2.0],
-        "named_other": [0.0, 2.0, 4.0, 6.0, 8.0],
-        "named_previous": [0.0, 2.0, 4.0]}
+GRID = {"base_bonus": [1.0, 2.0, 3.0, 4.0],
+        "cue_bonus": [2.0, 3.0, 4.0, 5.0, 6.0],
+        "fragment_bonus": [0.0, 2.0, 3.0, 4.0, 5.0],
+        "named_previous": [0.0, 2.0, 4.0, 6.0]}
 
 
 def _trained_parts() -> tuple:

@@ -222,7 +222,7 @@ class FollowUpContext(GraphComponent):
             return
         own = self._label(message)
         bonus = context.context_bonus(message.get(TEXT), self.cues, self.vocabulary,
-                                      self.settings, self.topic_words, previous, own)
+                                      self.settings, self.topic_words, previous)
         record = {"previous_topic": previous, "bonus": bonus, "own_reading": own}
         if bonus > 0.0:
             probabilities = self.label_probabilities(message)
