@@ -69,7 +69,7 @@ def answered_topic(events: List[Any]) -> Optional[str]:
     return first_action or "none"
 
 
-async def _converse(agent: Any, sender: str, texts: List[str]) -> List[Optional[str]]:
+async def converse(agent: Any, sender: str, texts: List[str]) -> List[Optional[str]]:
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
     answers = []
@@ -84,7 +84,7 @@ def score_pairs(agent: Any, pairs: List[Dict[str, Any]], tag: str) -> Dict[str, 
     async def run_all() -> List[Dict[str, Any]]:
         rows = []
         for index, pair in enumerate(pairs):
-            first, second = await _converse(agent, f"{tag}-{index}",
+            first, second = await converse(agent, f"{tag}-{index}",
                                             [pair["first"], pair["followup"]])
             rows.append({"first": pair["first"], "followup": pair["followup"],
                          "expected": pair["followup_topic"], "answered": second,
