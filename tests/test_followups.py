@@ -65,3 +65,24 @@ def test_crisis_wins_and_gibberish_falls_back_after_an_faq(agent, first, second,
 
     answers = asyncio.run(followup_eval.converse(agent, f"t-{first}-{second}", [first, second]))
     assert answers[1] == reply
+
+
+def test_follow_up_over_rest(servers):
+    """Through the REST channel and a real server (the tracker store's conversation)."""
+    import uuid
+
+    from tests.helpers import ROOT, load_yaml, rest_say
+
+    faq = load_yaml(ROOT / "data" / "responses" / "faq.yml")["responses"]
+    sender = f"followup-{uuid.uuid4().hex}"
+    first = rest_say(servers.port, sender, "does insurance pay for tms")
+    second = rest_say(servers.port, sender, "what about medicaid?")
+    assert first[0]["text"] == faq["utter_faq/insurance"][0]["text"]
+    assert second[0]["text"] == faq["utter_faq/insurance"][0]["text"]
+    # The same words, with no topic before them and after one.
+    alone = rest_say(servers.port, f"alone-{uuid.uuid4().hex}", "do i need my doctor for that")
+    sender = f"after-{uuid.uuid4().hex}"
+    rest_say(servers.port, sender, "how do i sign up for tms")
+    after = rest_say(servers.port, sender, "do i need my doctor for that")
+    assert alone[0]["text"] == faq["utter_faq/talk_to_doctor"][0]["text"]
+    assert after[0]["text"] == faq["utter_faq/getting_started"][0]["text"]
