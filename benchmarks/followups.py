@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import copy
 import itertools
-import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 

@@ -54,7 +54,8 @@ def classified(text, intents, topics):
     top = ordered[0][0]
     message.set("response_selector", {
         "all_retrieval_intents": ["faq"],
-        "faq": {"response": {"intent_response_key": f"faq/{top}", "utter_action": f"utter_faq/{top}",
+        "faq": {"response": {"intent_response_key": f"faq/{top}",
+                             "utter_action": f"utter_faq/{top}",
                              "confidence": ordered[0][1], "responses": []},
                 "ranking": [{"id": 1, "confidence": c, "intent_response_key": f"faq/{t}"}
                             for t, c in ordered]}}, add_to_output=True)
