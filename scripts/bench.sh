@@ -3,7 +3,8 @@
 # mode, ~20 min the first time (trains the stock and no-guard models, kept in
 # .run/bench/models and reused while data and config do not change).
 # Writes reports/bench.json, reports/bench.md, reports/latency.png; then the
-# crisis detector's own latency benchmark if present (reports/bench_safety.json).
+# crisis detector's own latency benchmark if present (reports/bench_safety.json), the
+# safety sets, and follow-up questions in context (reports/followups.md).
 # Arguments go to benchmarks/bench.py (--quick, --duration S, --retrain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,3 +14,4 @@ if [ -f benchmarks/safety_latency.py ]; then
   .venv/bin/python benchmarks/safety_latency.py
 fi
 .venv/bin/python benchmarks/safety_blind.py
+.venv/bin/python -m benchmarks.followups
