@@ -133,14 +133,14 @@ def _template_variants(template: Dict[str, Any]) -> List[Dict[str, Any]]:
         res = _resources(code)
         values = _placeholders(res)
         text = res[template["resource_text"]] if "resource_text" in template else template["text"]
-        try:
-            filled = fill(text, values)
+        try:  # the template's words in the clinic's spelling; its own values as written
+            filled = fill(spelling.convert(text, variant), values)
             button_specs = template.get("buttons", [])
         except MissingValue:
             # The clinic left a value out: the template's own "please call us" text.
-            filled = fill(template["missing"], values)
+            filled = fill(spelling.convert(template["missing"], variant), values)
             button_specs = template.get("missing_buttons", [])
-        out: Dict[str, Any] = {"text": spelling.convert(filled, variant)}
+        out: Dict[str, Any] = {"text": filled}
         buttons: List[Dict[str, str]] = []
         for button in button_specs:
             if button.get("from_resources"):
