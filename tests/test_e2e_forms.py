@@ -101,3 +101,12 @@ def test_clinic_questions_answered_from_clinic_yml(servers):
         [f"Yes, we're open on Saturday, {saturday}."]
     assert say(servers, sender, "are you open on sunday?")[0].startswith(
         "No, we're closed on Sunday.")
+
+
+def test_more_detail_button_gives_that_topics_longer_text(servers):
+    more = load_yaml(ROOT / "data" / "responses" / "faq_more.yml")["responses"]["utter_more_detail"]
+    by_topic = {v["condition"][0]["value"]: v["text"] for v in more if "condition" in v}
+    sender = f"more-{uuid.uuid4().hex}"
+    for topic in ("seizure_risk", "effectiveness"):
+        replies = say(servers, sender, '/more_detail{"detail_topic":"%s"}' % topic)
+        assert replies == [by_topic[topic]], topic
