@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import clinic_answers
 from actions import form_answers as answers
 from bot import config
 
@@ -80,6 +81,12 @@ def _validated(slot: str, value: Any, parse: Callable[[Any], Any], unclear: str,
     if faq:
         dispatcher.utter_message(response=faq)
         return {slot: None}  # the form asks its question again
+    if parsed is None and not extra and intent in clinic_answers.intents():
+        # "what are your hours?" instead of an answer: answered, then asked again.
+        text = (tracker.latest_message or {}).get("text") or str(value)
+        for response, values in clinic_answers.replies(intent, text, config.clinic()):
+            dispatcher.utter_message(response=response, **values)
+        return {slot: None}
     if extra:
         # "I had a seizure at 12" at another question: noted, not asked again.
         dispatcher.utter_message(response="utter_screening_noted")

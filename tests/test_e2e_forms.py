@@ -110,3 +110,10 @@ def test_more_detail_button_gives_that_topics_longer_text(servers):
     for topic in ("seizure_risk", "effectiveness"):
         replies = say(servers, sender, '/more_detail{"detail_topic":"%s"}' % topic)
         assert replies == [by_topic[topic]], topic
+
+
+def test_clinic_question_inside_the_screening_then_the_question_again(servers):
+    sender = f"screenclinic-{uuid.uuid4().hex}"
+    say(servers, sender, "/start_screening")
+    replies = say(servers, sender, "what are your opening hours")
+    assert replies == [GENERATED["utter_clinic_hours"][0]["text"], text_of("utter_ask_screen_metal")]

@@ -177,3 +177,19 @@ def test_medicare_from_outside_the_us_never_gets_us_rules():
         assert "utter_insurance_papers" not in responses
     messages, _ = run(forms.ActionInsuranceResult(), {"coverage_type": "medicare", "country": "US"})
     assert messages[0]["response"] == "utter_insurance_medicare"
+
+
+def test_clinic_question_mid_form_is_answered_then_the_question_comes_back():
+    validator = forms.ValidateScreeningForm()
+    dispatcher = CollectingDispatcher()
+    text = "wait, are you open on saturday?"
+    t = Tracker("conv-1", {}, {"text": text, "intent": {"name": "clinic_hours"}}, [], False, None,
+                None, "action_listen")
+    assert validator.validate_screen_metal(text, dispatcher, t, DOMAIN) == {"screen_metal": None}
+    assert [m["response"] for m in dispatcher.messages][0].startswith("utter_clinic_hours")
+    # An answer the classifier took for a clinic question still counts as an answer.
+    dispatcher = CollectingDispatcher()
+    t = Tracker("conv-1", {}, {"text": "no", "intent": {"name": "clinic_hours"}}, [], False, None,
+                None, "action_listen")
+    assert validator.validate_screen_metal("no", dispatcher, t, DOMAIN) == {"screen_metal": "no"}
+    assert dispatcher.messages == []
