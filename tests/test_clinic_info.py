@@ -68,7 +68,9 @@ def test_every_reply_is_a_rendered_response_with_its_values():
         assert {v for v in values if "{" + v + "}" in text} == values, (name, text)
 
 
-def test_every_clinic_intent_is_in_the_domain_and_trained():
+def test_every_clinic_intent_is_in_the_spec_the_domain_and_trained():
+    spec = load_yaml(ROOT / "docs" / "spec" / "topics.yml")["intents"]
+    assert sorted(i for i in spec if i.startswith("clinic_")) == sorted(clinic_answers.intents())
     domain = load_yaml(ROOT / "domain.yml")
     train = nlu_examples(ROOT / "data" / "nlu" / "clinic.yml")
     for intent in clinic_answers.intents():
