@@ -8,7 +8,7 @@ valid answer: the outcome then asks a doctor to review it.
 from __future__ import annotations
 
 import re
-from typing import Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 YES, NO, NOT_SURE = "yes", "no", "not_sure"
 
@@ -74,6 +74,8 @@ def count(text: object) -> Optional[Union[int, str]]:
     t = _normalise(text)
     if not t:
         return None
+    # An age or a year is not a count: "I had a seizure at 12", "since 2019".
+    t = re.sub(r"\b(?:at|age|aged|when i was|since|in)\s+\d+", " ", t)
     digits = re.findall(r"\d+", t)
     if digits:
         value = int(digits[0])
@@ -88,6 +90,57 @@ def count(text: object) -> Optional[Union[int, str]]:
     if re.match(r"^(nope|nah|never|not any|haven'?t|i haven'?t)\b", t):
         return 0
     return None
+
+
+# Screening answers people volunteer at another question ("I had a seizure at
+# 12" typed at the antidepressant question): the words that name each topic.
+# Only yes / no / not-sure questions; a clause about someone else ("my mum has
+# bipolar") or a question ("can I have TMS with a pacemaker?") is not an answer.
+VOLUNTEERED_TOPICS = {
+    "screen_seizures": re.compile(r"\b(seizures?|epilep\w*|convulsions?|fits)\b"),
+    "screen_metal": re.compile(
+        r"\b(pacemakers?|defibrillators?|icd|cochlear|implant(?:s|ed)?|aneurysm|stents?|shunts?|"
+        r"stimulators?|dbs|vns|shrapnel|bullets?|metal (?:plate|pins?|in my (?:head|skull|neck)))\b"),
+    "screen_pregnancy": re.compile(
+        r"\b(pregnan\w*|expecting a baby|trying (?:to conceive|for a baby))\b"),
+    "screen_bipolar_psychosis": re.compile(
+        r"\b(bipolar|manic|mania|psychosis|psychotic|schizo\w*|hear(?:d|ing)? voices)\b"),
+}
+_OTHER_PERSON = re.compile(
+    r"\b(my (?:mum|mom|mother|dad|father|sister|brother|aunt|uncle|gran\w*|grandma|grandpa|"
+    r"cousin|son|daughter|friend|husband|wife|partner|kid|child)|family|runs in)\b")
+_CLAUSE = re.compile(r"[.;,!]|\bbut\b|\band\b|\balso\b|\bplus\b")
+
+
+def _is_question(t: str) -> bool:
+    return t.endswith("?") or bool(re.match(
+        r"^(what|how|why|when|where|who|which|is|are|can|could|does|do|will|would|should)\b", t))
+
+
+def volunteered(text: object, asked_slot: str) -> Tuple[str, Dict[str, str]]:
+    """Answers to other screening questions found in an answer, and the text left
+    for the question asked: ("two", {"screen_seizures": "yes"}) for "two, and I
+    had a seizure at 12" at the antidepressant question."""
+    t = _normalise(text)
+    if not t or _is_question(t):
+        return t, {}
+    found: Dict[str, str] = {}
+    kept = []
+    for clause in (c.strip() for c in _CLAUSE.split(t)):
+        if not clause:
+            continue
+        topics = [slot for slot, words in VOLUNTEERED_TOPICS.items() if words.search(clause)]
+        others = [slot for slot in topics if slot != asked_slot]
+        if not others:
+            kept.append(clause)
+            continue
+        if _OTHER_PERSON.search(clause):
+            continue  # about someone else: not an answer for anyone
+        value = yes_no(clause)
+        if value is not None:
+            for slot in others:
+                found.setdefault(slot, value)
+    return " ".join(kept), found
 
 
 MEDICARE, MEDICAID, COMMERCIAL, UNINSURED, OUTSIDE_US = (
@@ -117,3 +170,11 @@ def coverage(text: object) -> Optional[str]:
         if re.search(pattern, t):
             return kind
     return None
+
+
+def coverage_for_country(kind: Optional[str], country: Optional[str]) -> Optional[str]:
+    """The cover whose rules apply: outside the US, "Medicare" (Australia's, or
+    a Canadian province's) or any plan is not a US plan, so US rules never apply."""
+    if kind is None:
+        return None
+    return kind if (country or "US").upper() == "US" else OUTSIDE_US

@@ -6,14 +6,16 @@ TMS may be worth discussing, and always offers the clinic.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import clinic_answers
 from actions import form_answers as answers
+from bot import config
 
 SCREENING_SLOTS = ("screen_metal", "screen_seizures", "screen_meds_tried", "screen_therapy",
                    "screen_bipolar_psychosis", "screen_pregnancy")
@@ -48,28 +50,60 @@ def faq_asked_instead(tracker: Tracker, parsed: Any) -> Optional[str]:
     return f"utter_{key}" if key else None
 
 
-def _validated(slot: str, value: Any, parsed: Any, unclear: str,
+def _volunteered(slot: str, value: Any, tracker: Tracker) -> tuple:
+    """(text left for this question, other screening answers given in it).
+
+    A volunteered answer fills a question not yet answered, or turns an earlier
+    "no" into yes / not sure (the safer reading); it never clears one."""
+    if slot not in SCREENING_SLOTS:
+        return value, {}
+    rest, found = answers.volunteered(value, slot)
+    keep = {}
+    for other, answer in found.items():
+        before = tracker.get_slot(other)
+        if before is None or (before == answers.NO and answer != answers.NO):
+            keep[other] = answer
+    return (rest if found else value), keep
+
+
+def _validated(slot: str, value: Any, parse: Callable[[Any], Any], unclear: str,
                dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
     if value is None:  # a reset (SlotSet None) is validated too: nothing to say
         return {slot: None}
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text, extra = _volunteered(slot, value, tracker)
+    parsed = parse(text)
     if parsed is None and intent == "start_screening" and slot in SCREENING_SLOTS:
         # "start over": clear every answer; the form asks question 1 again.
         dispatcher.utter_message(response="utter_screening_intro")
         return {name: None for name in SCREENING_SLOTS}
-    faq = faq_asked_instead(tracker, parsed)
+    faq = None if extra else faq_asked_instead(tracker, parsed)
     if faq:
         dispatcher.utter_message(response=faq)
         return {slot: None}  # the form asks its question again
-    if parsed is None:
+    if parsed is None and not extra and intent in clinic_answers.intents():
+        # "what are your hours?" instead of an answer: answered, then asked again.
+        text = (tracker.latest_message or {}).get("text") or str(value)
+        for response, values in clinic_answers.replies(intent, text, config.clinic()):
+            dispatcher.utter_message(response=response, **values)
+        return {slot: None}
+    if extra:
+        # "I had a seizure at 12" at another question: noted, not asked again.
+        dispatcher.utter_message(response="utter_screening_noted")
+    elif parsed is None:
         dispatcher.utter_message(response=unclear)
-    return {slot: parsed}
+    return {**extra, slot: parsed}
 
 
 def _yes_no_slot(slot: str, value: Any, dispatcher: CollectingDispatcher,
                  tracker: Tracker) -> Dict[Text, Any]:
-    return _validated(slot, value, answers.yes_no(value), "utter_screening_unclear",
+    return _validated(slot, value, answers.yes_no, "utter_screening_unclear",
                       dispatcher, tracker)
+
+
+def _count_answer(value: Any) -> Optional[str]:
+    parsed = answers.count(value)
+    return None if parsed is None else str(parsed)
 
 
 class ValidateScreeningForm(FormValidationAction):
@@ -86,8 +120,7 @@ class ValidateScreeningForm(FormValidationAction):
 
     def validate_screen_meds_tried(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        parsed = answers.count(value)
-        return _validated("screen_meds_tried", value, None if parsed is None else str(parsed),
+        return _validated("screen_meds_tried", value, _count_answer,
                           "utter_screening_unclear_count", dispatcher, tracker)
 
     def validate_screen_therapy(self, value: Any, dispatcher: CollectingDispatcher,
@@ -160,7 +193,7 @@ class ValidateInsuranceForm(FormValidationAction):
 
     def validate_coverage_type(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return _validated("coverage_type", value, answers.coverage(value),
+        return _validated("coverage_type", value, answers.coverage,
                           "utter_coverage_unclear", dispatcher, tracker)
 
 
@@ -170,7 +203,9 @@ class ActionInsuranceResult(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        kind = tracker.get_slot("coverage_type") or answers.COMMERCIAL
+        country = config.normalise_country(tracker.get_slot("country")) or config.clinic()["country"]
+        kind = answers.coverage_for_country(
+            tracker.get_slot("coverage_type") or answers.COMMERCIAL, country)
         dispatcher.utter_message(response=f"utter_insurance_{kind}")
         if kind != answers.OUTSIDE_US:
             dispatcher.utter_message(response="utter_insurance_papers")

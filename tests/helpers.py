@@ -20,9 +20,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "tms.tar.gz"
-SHARED = ROOT.parent / "shared"
-TOPICS_FILE = SHARED / "spec" / "topics.yml"
-FACTS_FILE = SHARED / "knowledge" / "tms-facts.md"
+# The project's own spec and fact sheet (never ../shared: a fresh clone must pass alone).
+TOPICS_FILE = ROOT / "docs" / "spec" / "topics.yml"
+FACTS_FILE = ROOT / "docs" / "knowledge" / "tms-facts.md"
 REPORTS = ROOT / "reports"
 
 

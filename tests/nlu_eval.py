@@ -27,6 +27,9 @@ HOLDOUTS = {
     "nlu_holdout2": ROOT / "tests" / "nlu" / "faq_holdout2.yml",
     # Short replies (yes / no / stop / screening answers ...), written blind.
     "short_replies": ROOT / "tests" / "nlu" / "short_replies_holdout.yml",
+    # Questions about the clinic itself (clinic_* intents): written by the author of
+    # data/nlu/clinic.yml without copying lines, so a development set, not a blind one.
+    "clinic_holdout": ROOT / "tests" / "nlu" / "clinic_holdout.yml",
 }
 
 

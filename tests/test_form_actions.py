@@ -129,3 +129,67 @@ def test_start_over_inside_the_form_clears_every_answer():
                                                DOMAIN)
     assert result == {slot: None for slot in forms.SCREENING_SLOTS}
     assert dispatcher.messages[0]["response"] == "utter_screening_intro"
+
+
+def _slots_tracker(slots, text=""):
+    return Tracker("conv-1", slots, {"text": text, "intent": {"name": "screening_answer"}}, [],
+                   False, None, None, "action_listen")
+
+
+def test_volunteered_seizure_at_the_medication_question_is_recorded_and_listed():
+    validator = forms.ValidateScreeningForm()
+    dispatcher = CollectingDispatcher()
+    text = "I had a seizure at 12"
+    result = validator.validate_screen_meds_tried(text, dispatcher, _slots_tracker({}, text), DOMAIN)
+    assert result == {"screen_seizures": "yes", "screen_meds_tried": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_screening_noted"]
+    assert "utter_screening_noted" in DOMAIN["responses"]
+    slots = {**ALL_CLEAR, "screen_seizures": result["screen_seizures"]}
+    assert "utter_screening_reason_seizures" in forms.screening_outcome(slots)["reasons"]
+
+
+def test_volunteered_answer_with_the_asked_answer_keeps_both():
+    validator = forms.ValidateScreeningForm()
+    dispatcher = CollectingDispatcher()
+    text = "three, and i have a pacemaker"
+    result = validator.validate_screen_meds_tried(text, dispatcher, _slots_tracker({}, text), DOMAIN)
+    assert result == {"screen_metal": "yes", "screen_meds_tried": "3"}
+
+
+def test_volunteered_answer_turns_an_earlier_no_into_yes_but_never_clears():
+    validator = forms.ValidateScreeningForm()
+    text = "yes, and i'm pregnant"
+    result = validator.validate_screen_therapy(
+        text, CollectingDispatcher(), _slots_tracker({"screen_pregnancy": "no"}, text), DOMAIN)
+    assert result == {"screen_pregnancy": "yes", "screen_therapy": "yes"}
+    text = "yes, never been pregnant"
+    result = validator.validate_screen_therapy(
+        text, CollectingDispatcher(), _slots_tracker({"screen_pregnancy": "yes"}, text), DOMAIN)
+    assert result == {"screen_therapy": "yes"}
+
+
+def test_medicare_from_outside_the_us_never_gets_us_rules():
+    for country in ("AU", "CA", "GB"):
+        messages, _ = run(forms.ActionInsuranceResult(),
+                          {"coverage_type": "medicare", "country": country})
+        responses = [m["response"] for m in messages]
+        assert responses[0] == "utter_insurance_outside_us", country
+        assert "utter_insurance_papers" not in responses
+    messages, _ = run(forms.ActionInsuranceResult(), {"coverage_type": "medicare", "country": "US"})
+    assert messages[0]["response"] == "utter_insurance_medicare"
+
+
+def test_clinic_question_mid_form_is_answered_then_the_question_comes_back():
+    validator = forms.ValidateScreeningForm()
+    dispatcher = CollectingDispatcher()
+    text = "wait, are you open on saturday?"
+    t = Tracker("conv-1", {}, {"text": text, "intent": {"name": "clinic_hours"}}, [], False, None,
+                None, "action_listen")
+    assert validator.validate_screen_metal(text, dispatcher, t, DOMAIN) == {"screen_metal": None}
+    assert [m["response"] for m in dispatcher.messages][0].startswith("utter_clinic_hours")
+    # An answer the classifier took for a clinic question still counts as an answer.
+    dispatcher = CollectingDispatcher()
+    t = Tracker("conv-1", {}, {"text": "no", "intent": {"name": "clinic_hours"}}, [], False, None,
+                None, "action_listen")
+    assert validator.validate_screen_metal("no", dispatcher, t, DOMAIN) == {"screen_metal": "no"}
+    assert dispatcher.messages == []

@@ -55,3 +55,41 @@ COVERAGE_CASES = [
 @pytest.mark.parametrize("text, expected", COVERAGE_CASES)
 def test_coverage(text, expected):
     assert coverage(text) == expected
+
+
+VOLUNTEERED_CASES = [
+    # (text, question asked, text left for it, answers volunteered)
+    ("I had a seizure at 12", "screen_meds_tried", "", {"screen_seizures": YES}),
+    ("two, and i had a seizure at 12", "screen_meds_tried", "two", {"screen_seizures": YES}),
+    ("no seizures but I have a pacemaker", "screen_seizures", "no seizures", {"screen_metal": YES}),
+    ("3 and im pregnant", "screen_meds_tried", "3", {"screen_pregnancy": YES}),
+    ("not sure, i might be pregnant", "screen_therapy", "not sure", {"screen_pregnancy": NOT_SURE}),
+    ("yes, and I was diagnosed bipolar in 2019", "screen_therapy", "yes",
+     {"screen_bipolar_psychosis": YES}),
+    ("i have never had a seizure", "screen_metal", "", {"screen_seizures": NO}),
+    ("i have a defibrillator", "screen_bipolar_psychosis", "", {"screen_metal": YES}),
+    # The question's own topic, someone else, or a question: nothing volunteered.
+    ("I had a seizure at 12", "screen_seizures", "i had a seizure at 12", {}),
+    ("my mom has bipolar", "screen_pregnancy", "", {}),
+    ("can i have tms with a pacemaker?", "screen_seizures", "can i have tms with a pacemaker?", {}),
+    ("yes", "screen_metal", "yes", {}),
+]
+
+
+@pytest.mark.parametrize("text, asked, rest, found", VOLUNTEERED_CASES)
+def test_volunteered_answers(text, asked, rest, found):
+    from actions.form_answers import volunteered
+    assert volunteered(text, asked) == (rest, found)
+
+
+def test_an_age_is_not_a_medication_count():
+    assert count("I had a seizure at 12") is None
+    assert count("2 since 2019") == 2
+
+
+@pytest.mark.parametrize("kind", ["medicare", "medicaid", "commercial", "none"])
+def test_us_rules_only_for_the_us(kind):
+    from actions.form_answers import OUTSIDE_US, coverage_for_country
+    assert coverage_for_country(kind, "US") == kind
+    for country in ("AU", "CA", "GB", "IE", "NZ"):
+        assert coverage_for_country(kind, country) == OUTSIDE_US

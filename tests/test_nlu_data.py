@@ -50,3 +50,14 @@ def test_holdout_never_overlaps_training(holdout_file):
     trained = {_norm(e) for examples in _train().values() for e in examples}
     overlap = [e for examples in holdout.values() for e in examples if _norm(e) in trained]
     assert not overlap, overlap
+
+
+def test_clinic_intents_are_trained_and_held_out():
+    from actions.clinic_answers import intents
+    train = _train()
+    holdout = nlu_examples(HOLDOUTS["clinic_holdout"])
+    for intent in intents():
+        examples = train.get(intent, [])
+        assert len(examples) >= 25, intent
+        assert len({_norm(e) for e in examples}) == len(examples), f"{intent} has duplicates"
+        assert len(holdout.get(intent, [])) >= 12, intent

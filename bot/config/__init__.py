@@ -16,7 +16,10 @@ import yaml
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_COUNTRY = "US"
-REQUIRED_CLINIC_KEYS = ("name", "phone", "hours", "booking_url", "country")
+# Everything else may be missing: responses then ask the person to call.
+REQUIRED_CLINIC_KEYS = ("name", "phone", "country")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CLOSED = "closed"
 # Channels other than these countries fall back to the clinic's country.
 COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "CAN": "CA", "AUS": "AU", "NZL": "NZ", "IRL": "IE"}
 
@@ -38,7 +41,45 @@ def clinic() -> Dict[str, Any]:
     if missing:
         raise ValueError(f"{path}: missing clinic settings {missing}")
     data["country"] = normalise_country(data["country"]) or DEFAULT_COUNTRY
+    if not data.get("hours"):  # one place for the hours: the per-day table
+        data["hours"] = hours_summary(data.get("opening_hours"))
     return data
+
+
+def day_hours(opening_hours: Any, day: str) -> str | None:
+    """A day's hours ("8am to 6pm"), "closed", or None when the clinic did not say."""
+    if not isinstance(opening_hours, dict):
+        return None
+    value = opening_hours.get(day)
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    return CLOSED if text.lower() == CLOSED or value is False else text
+
+
+def hours_summary(opening_hours: Any) -> str | None:
+    """The week in words, consecutive days with the same hours joined:
+    "Monday to Friday 8am to 6pm, Saturday 9am to 1pm; closed on Sunday".
+    None when no day is known."""
+    days = [(day, day_hours(opening_hours, day)) for day in WEEKDAYS]
+    if all(hours is None for _, hours in days):
+        return None
+    runs: list = []
+    for day, hours in days:
+        if runs and runs[-1][2] == hours:
+            runs[-1][1] = day
+        else:
+            runs.append([day, day, hours])
+
+    def span(first: str, last: str) -> str:
+        return first.title() if first == last else f"{first.title()} to {last.title()}"
+
+    open_parts = [f"{span(a, b)} {h}" for a, b, h in runs if h not in (None, CLOSED)]
+    closed = [span(a, b) for a, b, h in runs if h == CLOSED]
+    text = ", ".join(open_parts)
+    if closed:
+        text += ("; " if text else "") + "closed on " + " and ".join(closed)
+    return text
 
 
 @functools.lru_cache(maxsize=None)

@@ -9,6 +9,7 @@ Run: `python -m bot.config.render` (the Makefile does before training);
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -16,6 +17,7 @@ from typing import Any, Dict, List, Optional
 import yaml
 
 from bot import config
+from bot.config import spelling
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "data" / "responses" / "generated.yml"
@@ -28,23 +30,71 @@ SUBJECT_SEVERITY_TEXT = {("self", "crisis"): "self", ("self", "concern"): "conce
                          ("other", "crisis"): "other", ("other", "concern"): "other"}
 
 
-def _placeholders(resources: Dict[str, Any]) -> Dict[str, str]:
+def _value(value: Any) -> Optional[str]:
+    """A clinic value as text, or None when missing or empty (lists joined in words)."""
+    if isinstance(value, (list, tuple)):
+        items = [str(v).strip() for v in value if v is not None and str(v).strip()]
+        if not items:
+            return None
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if value is None or not str(value).strip():
+        return None
+    return str(value).strip()
+
+
+def _placeholders(resources: Dict[str, Any]) -> Dict[str, Optional[str]]:
+    """Template placeholders; None marks a value the clinic left out."""
     clinic = config.clinic()
+    phone_display = _value(clinic.get("phone_display")) or clinic["phone"]
     return {
         "clinic_name": clinic["name"],
-        "clinic_short_name": clinic.get("short_name", clinic["name"]),
+        "clinic_short_name": _value(clinic.get("short_name")) or clinic["name"],
         "clinic_phone": clinic["phone"],
-        "clinic_hours": clinic["hours"],
-        "clinic_phone_display": clinic.get("phone_display", clinic["phone"]),
+        "clinic_hours": _value(clinic.get("hours")),
+        "clinic_phone_display": phone_display,
         "clinic_phone_digits": "".join(ch for ch in clinic["phone"] if ch.isdigit() or ch == "+"),
-        "clinic_email": clinic.get("email", ""),
-        "clinic_booking_url": clinic["booking_url"],
-        "clinic_billing_contact": clinic.get("billing_contact", clinic["phone"]),
+        "clinic_email": _value(clinic.get("email")),
+        "clinic_booking_url": _value(clinic.get("booking_url")),
+        "clinic_billing_contact": _value(clinic.get("billing_contact")) or phone_display,
+        "clinic_address": _value(clinic.get("address")),
+        "clinic_parking": _value(clinic.get("parking")),
+        "clinic_transit": _value(clinic.get("transit")),
+        "clinic_languages": _value(clinic.get("languages")),
+        "clinic_insurers": _value(clinic.get("insurers")),
+        "clinic_first_wait": _value(clinic.get("first_appointment_wait")),
+        "clinic_referral": _value(clinic.get("referral")),
         "crisis_short_line": resources["short_line"],
         "crisis_reach": resources["reach"],
         "crisis_call": resources["call"],
         "crisis_emergency": resources["emergency"],
     }
+
+
+_OPTIONAL = re.compile(r"\[([^\[\]]*)\]")
+_FIELD = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+
+
+class MissingValue(KeyError):
+    """A required placeholder of a template has no value in clinic.yml."""
+
+
+def fill(text: str, values: Dict[str, Optional[str]]) -> str:
+    """Fill placeholders. A [bracketed part] is dropped when one of its values
+    is missing; a missing value outside brackets raises MissingValue.
+    {{name}} stays {name} for Rasa to fill at run time (from an action)."""
+    def optional(match: "re.Match[str]") -> str:
+        part = match.group(1)
+        if any(values.get(name) is None for name in _FIELD.findall(part)):
+            return ""
+        return part
+
+    text = _OPTIONAL.sub(optional, text)
+    for name in _FIELD.findall(text):
+        if name not in values:
+            raise KeyError(f"unknown placeholder {{{name}}}")
+        if values[name] is None:
+            raise MissingValue(name)
+    return text.format(**{k: ("" if v is None else v) for k, v in values.items()})
 
 
 def _country_conditions(code: Optional[str]) -> List[Dict[str, Any]]:
@@ -77,21 +127,36 @@ def _crisis_variants() -> List[Dict[str, Any]]:
 
 
 def _template_variants(template: Dict[str, Any]) -> List[Dict[str, Any]]:
+    variant = spelling.variant_for(config.clinic())
+
     def render(code: Optional[str]) -> Dict[str, Any]:
         res = _resources(code)
+        values = _placeholders(res)
         text = res[template["resource_text"]] if "resource_text" in template else template["text"]
-        out: Dict[str, Any] = {"text": text.format(**_placeholders(res))}
+        try:  # the template's words in the clinic's spelling; its own values as written
+            filled = fill(spelling.convert(text, variant), values)
+            button_specs = template.get("buttons", [])
+        except MissingValue:
+            # The clinic left a value out: the template's own "please call us" text.
+            filled = fill(spelling.convert(template["missing"], variant), values)
+            button_specs = template.get("missing_buttons", [])
+        out: Dict[str, Any] = {"text": filled}
         buttons: List[Dict[str, str]] = []
-        for button in template.get("buttons", []):
+        for button in button_specs:
             if button.get("from_resources"):
                 buttons.extend(res["buttons"][: button.get("count", len(res["buttons"]))])
             else:
-                buttons.append({k: v.format(**_placeholders(res)) for k, v in button.items()})
+                try:
+                    buttons.append({k: fill(v, values) for k, v in button.items()})
+                except MissingValue:
+                    continue  # e.g. "Book online" without a booking link
         if buttons:
             out["buttons"] = buttons
         return out
 
     variants = [render(None)]
+    if not template.get("per_country", True):  # the same for every country
+        return variants
     for code in _countries():
         variants.append({"condition": _country_conditions(code), **render(code)})
     return variants

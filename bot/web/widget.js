@@ -287,12 +287,18 @@
   function renderRich(container, text) {
     String(text || "").split(/\n{2,}/).forEach(function (para) {
       if (!para.trim()) { return; }
-      var p = el("p", { className: /^\s*Sources?:/.test(para) ? "source" : null });
-      para.split("\n").forEach(function (line, i) {
-        if (i > 0) { p.appendChild(el("br")); }
+      // A "Source: ..." line is shown apart from the answer, small and muted.
+      var p = null;
+      para.split("\n").forEach(function (line) {
+        var isSource = /^\s*Sources?:/.test(line);
+        if (!p || isSource || p.className === "source") {
+          p = el("p", { className: isSource ? "source" : null });
+          container.appendChild(p);
+        } else {
+          p.appendChild(el("br"));
+        }
         appendInline(p, line);
       });
-      container.appendChild(p);
     });
   }
 

@@ -182,6 +182,10 @@ def test_welcome_quick_reply_and_faq(chat_servers, new_context, screenshot_dir):
     expect(answer).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
     assert page.evaluate("window.__sawTyping") is True
+    # The "Source:" line is shown apart from the answer (small and muted: p.source).
+    source_line = FAQ["utter_faq/is_it_painful"][0]["text"].rsplit("\n", 1)[1]
+    expect(answer.locator("p.source")).to_have_text(source_line)
+    assert "Source:" not in answer.locator("p:not(.source)").first.inner_text()
     expect(page.locator(".typing")).to_have_attribute("role", "status")
     snap(page, screenshot_dir, "03-faq-answer.png")
 
