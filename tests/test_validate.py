@@ -10,8 +10,8 @@ from tests.helpers import RASA, ROOT, run
 # - Responses sent only from custom actions or built-in actions are "not used in
 #   any story or rule": the validator cannot see inside actions.
 # - Forms ask with `utter_ask_<slot>` responses, which stories never name.
-ACTION_SENT = re.compile(r'"(utter_[a-z_]+)"')
-ACTION_SENT_PREFIX = re.compile(r'f"(utter_[a-z_]+)\{')
+ACTION_SENT = re.compile(r'"(utter_[a-z0-9_]+)"')
+ACTION_SENT_PREFIX = re.compile(r'f"(utter_[a-z0-9_]+)\{')
 
 
 def _action_sent_responses():
