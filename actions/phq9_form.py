@@ -70,9 +70,10 @@ def _validate(slot: str, value: Any, dispatcher: CollectingDispatcher,
 
 
 class ValidatePhq9Form(FormValidationAction):
+    """Questions 1-9 and the difficulty question, all through _validate."""
+
     def name(self) -> Text:
         return "validate_phq9_form"
-
 
 
 def _validator(slot: str):
