@@ -30,6 +30,8 @@ HOLDOUTS = {
     # Questions about the clinic itself (clinic_* intents): written by the author of
     # data/nlu/clinic.yml without copying lines, so a development set, not a blind one.
     "clinic_holdout": ROOT / "tests" / "nlu" / "clinic_holdout.yml",
+    # FAQ topics added after hold-outs 1 and 2 (faq/phq9 so far), written blind.
+    "new_topics": ROOT / "tests" / "nlu" / "faq_holdout_new_topics.yml",
 }
 
 

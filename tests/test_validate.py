@@ -13,8 +13,8 @@ from tests.helpers import RASA, ROOT, run
 # - `more_detail` has no NLU examples: only the "More detail" button sends it
 #   (/more_detail{"detail_topic": ...}); typed "tell me more" is not this intent.
 BUTTON_ONLY_INTENTS = ("more_detail",)
-ACTION_SENT = re.compile(r'"(utter_[a-z_]+)"')
-ACTION_SENT_PREFIX = re.compile(r'f"(utter_[a-z_]+)\{')
+ACTION_SENT = re.compile(r'"(utter_[a-z0-9_]+)"')
+ACTION_SENT_PREFIX = re.compile(r'f"(utter_[a-z0-9_]+)\{')
 
 
 def _action_sent_responses():
