@@ -21,11 +21,13 @@ import pytest
 
 from actions import clinic_answers
 from tests import nlu_eval
-from tests.helpers import topic_ids
+from tests.helpers import nlu_examples, topic_ids
 
 TARGET_OVERALL, TARGET_TOPIC = 0.93, 0.75
 FLOOR2_OVERALL, FLOOR2_TOPIC = 0.90, 0.65
 FLOOR_SHORT = 0.90
+# faq/phq9's 14 blind lines (tests/nlu/faq_holdout_new_topics.yml); first run 0.357 (n-gram model).
+FLOOR_NEW_TOPICS = 0.35
 # Clinic questions (tests/nlu/clinic_holdout.yml, 98 lines, 12-13 per intent): a
 # development set written by the author of data/nlu/clinic.yml (not blind). First
 # figure 0.888 (languages 0.75, location 0.69, wait time 0.75); 17 training lines
@@ -54,13 +56,24 @@ def test_holdout_accuracy_per_topic(reports, capsys):
     with capsys.disabled():
         faq, weakest = summary("nlu_holdout", reports["nlu_holdout"])
         faq2, weakest2 = summary("nlu_holdout2", reports["nlu_holdout2"])
-    assert len(faq) == len(topic_ids()) and len(faq2) == len(topic_ids())
+    later = {k.split("/", 1)[1] for k in nlu_examples(nlu_eval.HOLDOUTS["new_topics"])}
+    covered = [t for t in topic_ids() if t not in later]
+    assert len(faq) == len(covered) and len(faq2) == len(covered)
     assert reports["nlu_holdout"]["faq_accuracy"] >= TARGET_OVERALL
     assert weakest >= TARGET_TOPIC, {k: v["accuracy"] for k, v in faq.items()
                                      if v["accuracy"] < TARGET_TOPIC}
     assert reports["nlu_holdout2"]["faq_accuracy"] >= FLOOR2_OVERALL
     assert weakest2 >= FLOOR2_TOPIC, {k: v["accuracy"] for k, v in faq2.items()
                                       if v["accuracy"] < FLOOR2_TOPIC}
+
+
+def test_topics_added_later(reports, capsys):
+    """Topics added after hold-outs 1 and 2 (faq/phq9 so far) on their blind lines."""
+    report = reports["new_topics"]
+    with capsys.disabled():
+        summary("new_topics", report)
+    assert report["faq_examples"] >= 12
+    assert report["faq_accuracy"] >= FLOOR_NEW_TOPICS
 
 
 def test_short_replies(reports, capsys):
