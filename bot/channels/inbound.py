@@ -94,8 +94,10 @@ def readable_text(raw: Any, limit: int = MAX_BODY_BYTES) -> str:
     """The words a person may have written in a body we cannot use: its JSON strings
     (every one, wherever it sits), or the raw text when it has none."""
     if isinstance(raw, (bytes, bytearray)):
-        raw = bytes(raw[:limit]).decode("utf-8", errors="replace")
-    text = str(raw or "")[:limit]
+        raw = bytes(raw).decode("utf-8", errors="replace")
+    text = str(raw or "")
+    if len(text) > limit:  # the beginning and the end: where people write
+        text = text[:limit // 2] + " " + text[-(limit // 2):]
     parts = []
     for match in _JSON_STRING.finditer(text):
         try:

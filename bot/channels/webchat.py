@@ -165,7 +165,7 @@ BAD_INPUT = "_tms_bad_input"  # key of the stand-in data for a packet we could n
 
 
 class SafeJson:
-    """The json module python-socketio decodes packets with: a packet that is not
+    """The json module python-socketio decodes its packets with: a packet that is not
     JSON, too large or nested too deeply becomes [event, {BAD_INPUT: error,
     "readable": its strings}] instead of an exception (which socket.io would
     swallow: the sender would hear nothing)."""
@@ -183,6 +183,13 @@ class SafeJson:
             match = re.match(r'\s*\[\s*"([A-Za-z0-9_]{1,64})"', text)
             return [match.group(1) if match else "message",
                     {BAD_INPUT: str(error), "readable": readable}]
+
+
+class SafePacket(socketio.packet.Packet):
+    """socket.io packets decoded with SafeJson (engine.io keeps the plain json module:
+    it relies on ValueError to tell JSON from socket.io text)."""
+
+    json = SafeJson
 
 
 # ---------------------------------------------------------------- messages ---
@@ -373,7 +380,7 @@ class WebchatInput(SocketIOInput):
         # the limit with a clear error; engine.io itself closes bigger ones.
         sio = _WebchatSocketServer(async_mode="sanic", cors_allowed_origins=None,
                                    max_http_buffer_size=2 * inbound.MAX_BODY_BYTES,
-                                   json=SafeJson)
+                                   serializer=SafePacket)
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
