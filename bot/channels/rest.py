@@ -69,7 +69,9 @@ class SafeRestInput(RestInput):
             sender = message.sender
             if not ownership.verify(sender, token):
                 sender, token = ownership.new_conversation()
-            headers = {"X-Conversation-Id": sender, "X-Conversation-Token": token}
+            headers = {"X-Conversation-Id": sender, "X-Conversation-Token": token,
+                       # a page in ALLOWED_ORIGINS must be able to read them
+                       "Access-Control-Expose-Headers": "X-Conversation-Id, X-Conversation-Token"}
             if message.too_long:
                 return response.json([{"recipient_id": sender,
                                        "text": inbound.too_long_reply()}], headers=headers)
