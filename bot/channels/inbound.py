@@ -24,6 +24,7 @@ MAX_METADATA_BYTES = 4096
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _JSON_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
+_JSON_PUNCTUATION = re.compile(r"[\[\]{}:,]+")
 TOO_LONG_REPLY = (
     "Sorry, that message is too long for me to read. Could you send a shorter "
     "question (under {limit} characters)? If you're in crisis, please contact "
@@ -104,7 +105,9 @@ def readable_text(raw: Any, limit: int = MAX_BODY_BYTES) -> str:
             parts.append(json.loads('"' + match.group(1) + '"'))
         except ValueError:
             parts.append(match.group(1))
-    return clean_text(" ".join(parts) if parts else text)
+    # and whatever stands outside quotes (broken JSON, plain text), without the brackets
+    parts.append(_JSON_PUNCTUATION.sub(" ", _JSON_STRING.sub(" ", text)))
+    return clean_text(re.sub(r"\s+", " ", " ".join(parts)))
 
 
 def parse_rest(body: bytes) -> Inbound:

@@ -67,6 +67,7 @@ def test_json_depth_and_safe_loads():
     (b'{"message": "' + CRISIS.encode() + b'", "metadata": ' + b"[" * 5000, True),
     (b'{"message": "I want to kill\\u0020myself"}', True),      # JSON escapes decoded
     (CRISIS.encode() + b"\xff\xfe", True),                       # not JSON at all
+    (b'{"sender": "x", message: ' + CRISIS.encode() + b"}", True),   # words outside quotes
     (b'{"message": "does tms hurt"}', False),
     (b"\xff\xfe\x00", False),
 ])
