@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Text
 
@@ -40,6 +41,20 @@ def _now() -> str:
 
 def _channel(tracker: Tracker) -> str:
     return (tracker.get_latest_input_channel() or "unknown")
+
+
+def _label(value: Any, default: str) -> str:
+    """A slot value as a short plain label (a-z, 0-9, _ and -): nothing else reaches the
+    staff alert or the audit log, whatever a caller put in the slot."""
+    label = re.sub(r"[^a-z0-9_-]", "", str(value or "").lower())[:40]
+    return label or default
+
+
+def audit_line(record: Dict[str, Any]) -> str:
+    """One JSON audit line, escaped: ASCII only, and <, >, & as \\u escapes (no markup
+    survives into a log viewer), newlines impossible."""
+    text = json.dumps(record, ensure_ascii=True, sort_keys=False, default=str)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _crisis_webhook_env() -> str:
@@ -76,9 +91,9 @@ class ActionCrisisHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        category = tracker.get_slot("crisis_category") or "unknown"
-        severity = tracker.get_slot("crisis_severity") or "crisis"
-        subject = tracker.get_slot("crisis_subject") or "self"
+        category = _label(tracker.get_slot("crisis_category"), "unknown")
+        severity = _label(tracker.get_slot("crisis_severity"), "crisis")
+        subject = _label(tracker.get_slot("crisis_subject"), "self")
         alert: Dict[str, Any] = {
             "type": "crisis_alert",
             "conversation_id": tracker.sender_id,
@@ -92,7 +107,7 @@ class ActionCrisisHandoff(Action):
         if os.environ.get(INCLUDE_TEXT_ENV, "").lower() == "true":
             alert["message_text"] = tracker.latest_message.get("text")
         alerted = staff_webhook.post(_crisis_webhook_env(), alert)
-        audit_log.warning(json.dumps({
+        audit_log.warning(audit_line({
             "event": "crisis_detected",
             "conversation_id": tracker.sender_id,
             "category": category,

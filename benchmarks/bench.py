@@ -48,7 +48,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.helpers import (MODEL, PYTHON, RASA, REPORTS, Server, base_env,  # noqa: E402
+from tests.helpers import (ACTION_SERVER_TOKEN, MODEL, PYTHON, RASA, REPORTS, Server,  # noqa: E402
+                           base_env,
                            free_port, rest_say, wait_http)
 from tests.production.cluster import (Services, cpu_seconds, machine_cpu,  # noqa: E402
                                       rss_bytes, start_actions, start_replica)
@@ -156,7 +157,9 @@ def wait_all(servers: List[Server], ports: List[int]) -> None:
 def start_stock(model: str, action_port: int, logs: Path) -> Deployment:
     endpoints = BENCH / "endpoints-stock.yml"
     endpoints.write_text(yaml.safe_dump({"action_endpoint": {
-        "url": f"http://127.0.0.1:{action_port}/webhook"}}))
+        "url": f"http://127.0.0.1:{action_port}/webhook",
+        # the action server obeys only calls with the shared token (bot.production.actions)
+        "headers": {"Authorization": f"Bearer {ACTION_SERVER_TOKEN}"}}}))
     credentials = BENCH / "credentials-stock.yml"
     credentials.write_text("rest:\n")
     port = free_port()

@@ -9,4 +9,5 @@ export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:${ACTION_PORT
 export TRACKER_DB=${TRACKER_DB:-$(pwd)/.run/tracker.db}
 export ALLOWED_ORIGINS=${ALLOWED_ORIGINS:-}
 export MODEL_PATH=${MODEL_PATH:-models/tms.tar.gz}
-mkdir -p .run
+mkdir -p -m 700 .run
+chmod 700 .run  # private: the tracker database lives here

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Start the action server and the Rasa server on localhost; Ctrl-C stops both.
+# Both go through the production launchers (bot.production.serve / .actions):
+# the same patches, limits, redaction and checks as the tests and production,
+# with the embedded defaults (SQLite in .run/, in-memory lock, generated secrets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+umask 077
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -12,11 +16,12 @@ stop() {
   echo "stopped."
 }
 trap stop INT TERM EXIT
-SANIC_HOST=127.0.0.1 .venv/bin/python -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+# The launcher generates the shared secrets into .run/ (0600) on first use;
+# create them before the action server starts so both read the same files.
+.venv/bin/python -c "from bot import keys; keys.shared_secret(keys.SESSION_SECRET); keys.shared_secret(keys.ACTION_TOKEN)"
+.venv/bin/python -m bot.production.actions &
 pids+=($!)
-.venv/bin/rasa run --model "$MODEL_PATH" --endpoints endpoints.yml --credentials credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" \
-  --cors "http://127.0.0.1:$RASA_PORT" $(echo "$ALLOWED_ORIGINS" | tr ',' ' ') &
+.venv/bin/python -m bot.production.serve &
 pids+=($!)
 echo "waiting for the assistant to load (about 30 s)..."
 for _ in $(seq 1 180); do
@@ -27,10 +32,10 @@ cat <<MSG
 
 The TMS assistant is running.
   Chat widget (demo page):  http://127.0.0.1:$RASA_PORT/webhooks/webchat/
-  REST:  curl -s -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
-           -H 'Content-Type: application/json' -d '{"sender":"me","message":"does tms hurt?"}'
-  Shell: in another terminal, RASA_TELEMETRY_ENABLED=false .venv/bin/rasa shell --endpoints endpoints.yml
-         (needs ACTION_ENDPOINT_URL and TRACKER_DB as set in scripts/env.sh)
+  REST:  curl -si -XPOST http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook \\
+           -H 'Content-Type: application/json' -d '{"sender":"new","message":"does tms hurt?"}'
+         (the answer's X-Conversation-Id / X-Conversation-Token headers continue the
+          conversation: send them back as "sender" and "token")
 Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

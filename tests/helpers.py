@@ -4,6 +4,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -51,6 +52,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# The secrets of the test servers: tests sign their own conversation ids with it
+# (bot.channels.ownership), as only the server's operator can.
+SESSION_SECRET = "test-session-" + secrets.token_hex(16)
+ACTION_SERVER_TOKEN = "test-actions-" + secrets.token_hex(16)
+
+
+def conversation_token(sender: str) -> str:
+    """The token the servers started here issue for `sender`."""
+    from bot.channels import ownership
+
+    return ownership.sign(sender, SESSION_SECRET.encode("utf-8"))
 
 
 def base_env(**extra: str) -> Dict[str, str]:
@@ -107,21 +121,29 @@ def wait_http(url: str, server: Server, timeout: float = 240.0) -> None:
 
 
 def start_action_server(port: int, log_dir: Path, **env: str) -> Server:
-    # rasa-sdk 3.6 has no --host flag: SANIC_HOST binds it to loopback.
-    server = Server("actions", [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(port)],
-                    base_env(SANIC_HOST="127.0.0.1", **env), log_dir)
+    """The action server exactly as `make run` and production start it (bot.production.actions)."""
+    server = Server("actions", [PYTHON, "-m", "bot.production.actions"],
+                    base_env(ACTION_PORT=str(port), ACTION_HOST="127.0.0.1",
+                             ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN, RUN_DIR=str(log_dir / "run"),
+                             **env), log_dir)
     wait_http(f"http://127.0.0.1:{port}/health", server, timeout=90)
     return server
 
 
 def start_rasa_server(port: int, action_port: int, log_dir: Path, **env: str) -> Server:
+    """Rasa exactly as `make run` and production start it (bot.production.serve), with the
+    embedded defaults: SQLite in log_dir, in-memory lock, every patch, limit and redaction."""
     tracker_db = str(log_dir / f"tracker-{port}.db")
-    server = Server("rasa", [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL),
-                             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                             "--interface", "127.0.0.1", "--port", str(port)],
-                    base_env(ACTION_ENDPOINT_URL=f"http://127.0.0.1:{action_port}/webhook",
-                             TRACKER_DB=tracker_db, **env), log_dir)
+    base = base_env()
+    for key in ("TRACKER_DB_URL", "REDIS_LOCK_URL", "EVENT_BROKER_URL", "SANIC_WORKERS",
+                "ENABLE_API", "RASA_AUTH_TOKEN", "JWT_SECRET", "ALLOWED_ORIGINS"):
+        base.pop(key, None)
+    base.update({"MODEL_PATH": str(MODEL), "RASA_PORT": str(port), "RASA_INTERFACE": "127.0.0.1",
+                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+                 "TRACKER_DB": tracker_db, "RUN_DIR": str(log_dir / "run"), "CHECK_TIMEOUT": "10",
+                 "SESSION_SECRET": SESSION_SECRET, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN})
+    base.update(env)
+    server = Server("rasa", [PYTHON, "-m", "bot.production.serve"], base, log_dir)
     wait_http(f"http://127.0.0.1:{port}/", server)
     return server
 
@@ -138,6 +160,8 @@ def post(url: str, body: bytes, content_type: str = "application/json",
 
 
 def rest_say(port: int, sender: str, message: str, **extra: Any) -> List[Dict[str, Any]]:
+    """One REST turn in the conversation `sender` (signed with the test servers' secret)."""
+    extra.setdefault("token", conversation_token(sender))
     body = json.dumps({"sender": sender, "message": message, **extra}).encode()
     status, data = post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", body)
     assert status == 200, (status, data[:500])

@@ -30,3 +30,10 @@ def failure_reply(text: Any, metadata: Optional[Dict[str, Any]]) -> Dict[str, An
         return {"text": resources[subject], "buttons": buttons, "crisis": True}
     sorry = SORRY.format(phone=config.clinic()["phone"], short_line=resources["short_line"])
     return {"text": sorry, "buttons": buttons, "crisis": False}
+
+
+def crisis_reply(text: Any, metadata: Optional[Dict[str, Any]] = None) -> Optional[Dict[str, Any]]:
+    """For input the server cannot use: the crisis reply when its readable part holds
+    crisis language (or the detector failed), else None (the channel says what is wrong)."""
+    reply = failure_reply(text, metadata)
+    return reply if reply["crisis"] else None

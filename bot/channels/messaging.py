@@ -329,15 +329,16 @@ class Background:
 
 
 def json_body(request: Request) -> Any:
-    """The request body as JSON, or raise inbound.InboundError."""
+    """The request body as JSON, or raise inbound.InboundError (empty, huge, nested
+    deeper than inbound.MAX_JSON_DEPTH, not UTF-8, not JSON)."""
     body = request.body or b""
     if not body:
         raise inbound.InboundError("empty body")
     if len(body) > inbound.MAX_BODY_BYTES:
         raise inbound.InboundError("body too large")
     try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return inbound.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
         raise inbound.InboundError("body is not valid JSON") from None
 
 

@@ -17,7 +17,6 @@ postback buttons as Slack buttons.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
@@ -170,10 +169,9 @@ class SlackInput(RasaSlackInput):
 
         async def interactive(request: Request) -> HTTPResponse:
             raw = request.form.get("payload") if request.form else None
-            try:
-                payload = json.loads(raw or "")
-            except (TypeError, json.JSONDecodeError):
-                raise inbound.InboundError("form field 'payload' is not JSON") from None
+            if not isinstance(raw, str):
+                raise inbound.InboundError("form field 'payload' is not JSON")
+            payload = inbound.loads(raw)
             if not isinstance(payload, dict) or not self._is_interactive_message(payload):
                 return response.json({"status": "ignored"})
             action = payload["actions"][0]

@@ -21,8 +21,18 @@ Its blueprint lives under /webhooks/webchat/ and also serves:
 What it changes compared with Rasa's SocketIOInput:
 
 - Origins: socket.io accepts the server's own origin (the demo page) and those
-  in ALLOWED_ORIGINS (comma-separated, e.g. "https://clinic.example,https://www.clinic.example";
-  "*" allows any, not advised). Rasa's own allows every origin.
+  in ALLOWED_ORIGINS (comma-separated, e.g. "https://clinic.example,https://www.clinic.example"),
+  compared whole (scheme, host, port) by bot.channels.origins; the Host header
+  is never trusted. Rasa's own allows every origin.
+- Ownership: `session_request` must present the conversation's id AND the token
+  the server issued with it (`session_token`); otherwise the socket gets a fresh
+  conversation (random id). `session_confirm` carries (id, token). Messages and
+  `webchat_sync` use the socket's confirmed conversation only, never an id the
+  message names (bot.channels.ownership).
+- Bad events: a packet that is not JSON, nested deeper than 32 levels or too
+  large, an event with missing or malformed data, an unknown event: the crisis
+  text when its readable part holds crisis language, otherwise a `webchat_error`
+  event (and an error acknowledgement): never silence.
 - Input is checked like the REST channel (bot.channels.inbound): empty, junk or
   over-long messages never reach Rasa; patient text is never logged.
 - Metadata: `metadata` (Rasa's key, or `metadata_key`) or `customData` (rasa-webchat's).
@@ -50,7 +60,6 @@ import re
 import uuid
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
-from urllib.parse import urlsplit
 
 import engineio
 import socketio
@@ -67,7 +76,7 @@ except ImportError:  # pragma: no cover - Rasa 3.6 ships sanic-cors
     SANIC_CORS_EVALUATED = "_sanic_cors_e"
 
 from bot import config
-from bot.channels import failsafe, inbound
+from bot.channels import failsafe, inbound, origins, ownership
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +84,10 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB_DIR = ROOT / "bot" / "web"
 NODE_MODULES = Path(os.environ.get("WEBCHAT_NODE_MODULES", ROOT / "node_modules"))
 SOCKET_IO_CLIENT = NODE_MODULES / "socket.io-client" / "dist" / "socket.io.min.js"
-ALLOWED_ORIGINS_ENV = "ALLOWED_ORIGINS"
+ERROR_EVENT = "webchat_error"
 URL_PREFIX = "webchat"
 
 CRISIS_ALERT_RESPONSES = frozenset({"utter_crisis", "utter_crisis_unsafe"})
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
 _MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_REPLAY = 20
 SEEN_PER_SESSION = 64
@@ -102,30 +110,6 @@ DEMO_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 
 # ---------------------------------------------------------------- origins ---
 
-def configured_origins() -> List[str]:
-    """Extra origins from ALLOWED_ORIGINS (comma-separated), normalised."""
-    raw = os.environ.get(ALLOWED_ORIGINS_ENV, "")
-    origins = []
-    for item in raw.split(","):
-        item = item.strip().rstrip("/")
-        if item:
-            origins.append(item if item == "*" else item.lower())
-    return origins
-
-
-def origin_allowed(origin: Optional[str], host: Optional[str],
-                   extra: Iterable[str]) -> bool:
-    """True for no Origin (not a browser), the server's own host, or a configured origin."""
-    if not origin:
-        return True
-    origin = origin.strip().rstrip("/").lower()
-    extra = list(extra)
-    if "*" in extra or origin in extra:
-        return True
-    netloc = urlsplit(origin).netloc
-    return bool(host) and netloc == host.strip().lower()
-
-
 def _cors_handled(request: Any) -> None:
     """Tell Rasa's Sanic-CORS (--cors) to leave this response alone (no duplicate headers)."""
     try:
@@ -139,13 +123,14 @@ def with_cors(request: Request, resp: HTTPResponse) -> HTTPResponse:
     _cors_handled(request)
     origin = request.headers.get("origin")
     resp.headers["Vary"] = "Origin"
-    if origin and origin_allowed(origin, request.headers.get("host"), configured_origins()):
+    if origin and origins.allowed(origin):
         resp.headers["Access-Control-Allow-Origin"] = origin
     return resp
 
 
 class _OriginCheckingEngineIO(engineio.AsyncServer):
-    """engine.io server allowing the request's own host plus ALLOWED_ORIGINS.
+    """engine.io server allowing the server's own origin plus ALLOWED_ORIGINS, compared
+    whole (bot.channels.origins), never with the Host header.
 
     (engine.io's same-origin default needs a WSGI scheme that the Sanic driver
     does not provide, and Rasa turns the check off altogether.)
@@ -166,8 +151,7 @@ class _OriginCheckingEngineIO(engineio.AsyncServer):
 
     def _cors_allowed_origins(self, environ: Dict[str, Any]) -> Optional[List[str]]:
         origin = environ.get("HTTP_ORIGIN")
-        host = environ.get("HTTP_HOST")
-        if origin and origin_allowed(origin, host, configured_origins()):
+        if origin and origins.allowed(origin):
             return [origin]
         return []
 
@@ -175,6 +159,37 @@ class _OriginCheckingEngineIO(engineio.AsyncServer):
 class _WebchatSocketServer(socketio.AsyncServer):
     def _engineio_server_class(self):  # noqa: ANN202 - python-socketio hook
         return _OriginCheckingEngineIO
+
+
+BAD_INPUT = "_tms_bad_input"  # key of the stand-in data for a packet we could not read
+
+
+class SafeJson:
+    """The json module python-socketio decodes its packets with: a packet that is not
+    JSON, too large or nested too deeply becomes [event, {BAD_INPUT: error,
+    "readable": its strings}] instead of an exception (which socket.io would
+    swallow: the sender would hear nothing)."""
+
+    dumps = staticmethod(json.dumps)
+
+    @staticmethod
+    def loads(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8", errors="replace")
+        try:
+            return inbound.loads(text)
+        except inbound.InboundError as error:
+            readable = inbound.readable_text(text)
+            match = re.match(r'\s*\[\s*"([A-Za-z0-9_]{1,64})"', text)
+            return [match.group(1) if match else "message",
+                    {BAD_INPUT: str(error), "readable": readable}]
+
+
+class SafePacket(socketio.packet.Packet):
+    """socket.io packets decoded with SafeJson (engine.io keeps the plain json module:
+    it relies on ValueError to tell JSON from socket.io text)."""
+
+    json = SafeJson
 
 
 # ---------------------------------------------------------------- messages ---
@@ -361,8 +376,11 @@ class WebchatInput(SocketIOInput):
         return seen
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Packets up to twice the body limit reach SafeJson, which answers those over
+        # the limit with a clear error; engine.io itself closes bigger ones.
         sio = _WebchatSocketServer(async_mode="sanic", cors_allowed_origins=None,
-                                   max_http_buffer_size=inbound.MAX_BODY_BYTES)
+                                   max_http_buffer_size=2 * inbound.MAX_BODY_BYTES,
+                                   serializer=SafePacket)
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
@@ -379,35 +397,67 @@ class WebchatInput(SocketIOInput):
                 payload = decode_bearer_token(token, self.jwt_key, self.jwt_algorithm)
             return bool(payload)
 
+        async def refuse(sid: Text, event: str, error: str, readable: Any,
+                         metadata: Any = None) -> Dict[str, Any]:
+            """Input we cannot use: the crisis text if a person in crisis wrote it,
+            else an error event; the acknowledgement says what was wrong."""
+            crisis = failsafe.crisis_reply(readable if isinstance(readable, str) else
+                                           inbound.readable_text(json.dumps(readable, default=str)),
+                                           metadata if isinstance(metadata, dict) else None)
+            if crisis is not None:
+                await sio.emit(self.bot_message_evt,
+                               bot_message(crisis["text"], crisis["buttons"], "utter_crisis",
+                                           tracked=False), room=sid, namespace=namespace)
+            else:
+                await sio.emit(ERROR_EVENT, {"event": event, "error": error},
+                               room=sid, namespace=namespace)
+            return {"ok": False, "error": error}
+
+        def bad_packet(data: Any) -> Optional[Dict[str, Any]]:
+            return data if isinstance(data, dict) and BAD_INPUT in data else None
+
         @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: Text, data: Any) -> None:
-            data = data if isinstance(data, dict) else {}
+        async def session_request(sid: Text, *args: Any) -> None:
+            data = args[0] if args and isinstance(args[0], dict) else {}
             session_id = data.get("session_id")
-            if not (isinstance(session_id, str) and _SESSION_ID.match(session_id)):
-                session_id = uuid.uuid4().hex
+            token = data.get("session_token")
+            if not self.session_persistence:
+                session_id, token = sid, None
+            elif not ownership.verify(session_id, token):
+                # no token (a new or pre-token widget), a wrong one, or someone else's
+                # id: a fresh conversation, never theirs
+                session_id, token = ownership.new_conversation()
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id, namespace=namespace)
                 if inspect.isawaitable(entered):  # a coroutine in later python-socketio
                     await entered
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            await sio.emit("session_confirm", (session_id, token) if token else session_id,
+                           room=sid, namespace=namespace)
 
-        async def sender_for(sid: Text, data: Dict[str, Any]) -> Optional[str]:
+        async def confirmed_sender(sid: Text) -> Optional[str]:
             if not self.session_persistence:
                 return sid
-            session_id = data.get("session_id")
-            if isinstance(session_id, str) and _SESSION_ID.match(session_id):
-                return session_id
-            return None
+            session = await sio.get_session(sid, namespace=namespace)
+            return session.get("session_id")
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
+        async def handle_message(sid: Text, *args: Any) -> Dict[str, Any]:
+            event = self.user_message_evt
+            data = args[0] if args else None
+            bad = bad_packet(data)
+            if bad is not None:
+                return await refuse(sid, event, bad[BAD_INPUT], bad.get("readable", ""))
             if not isinstance(data, dict):
-                return {"ok": False, "error": "send an object with 'message' and 'session_id'"}
-            sender = await sender_for(sid, data)
+                return await refuse(sid, event, "send an object with 'message'", data)
+            sender = await confirmed_sender(sid)
             if sender is None:
-                logger.warning("webchat: message without a valid session_id ignored")
-                return {"ok": False, "error": "no valid session_id: send session_request first"}
+                return await refuse(sid, event, "no conversation: send session_request first",
+                                    data.get("message", data))
+            named = data.get("session_id")
+            if self.session_persistence and named not in (None, sender):
+                return await refuse(sid, event, "session_id is not this connection's "
+                                    "conversation", data.get("message", data))
             output = WebchatOutput(sio, self.bot_message_evt)
 
             message_id = data.get("id")
@@ -429,13 +479,14 @@ class WebchatInput(SocketIOInput):
                     metadata = data.get("customData")
                 if isinstance(metadata, str):
                     try:
-                        metadata = json.loads(metadata)
-                    except ValueError:
+                        metadata = inbound.loads(metadata)
+                    except inbound.InboundError:
                         metadata = None
                 try:
                     message = inbound.check_message(sender, data.get("message"), metadata)
                 except inbound.InboundError as error:
-                    return {"ok": False, "error": str(error)}
+                    return await refuse(sid, event, str(error), data.get("message", data),
+                                        metadata)
                 if message.too_long:
                     await output.send_untracked(sender, inbound.too_long_reply())
                     return {"ok": True}
@@ -455,16 +506,19 @@ class WebchatInput(SocketIOInput):
                     done.set()
 
         @sio.on("webchat_sync", namespace=namespace)
-        async def sync(sid: Text, data: Any) -> Dict[str, Any]:
+        async def sync(sid: Text, *args: Any) -> Dict[str, Any]:
             """Send again the bot messages this client has not seen (counted)."""
-            data = data if isinstance(data, dict) else {}
-            known = data.get("bot_count")
+            data = args[0] if args else None
+            bad = bad_packet(data)
+            if bad is not None:
+                return await refuse(sid, "webchat_sync", bad[BAD_INPUT], bad.get("readable", ""))
+            known = data.get("bot_count") if isinstance(data, dict) else None
             if not isinstance(known, int) or isinstance(known, bool) or known < 0:
-                return {"ok": False, "error": "bot_count must be a non-negative integer"}
-            session = await sio.get_session(sid, namespace=namespace)
-            sender = session.get("session_id") if self.session_persistence else sid
+                return await refuse(sid, "webchat_sync",
+                                    "bot_count must be a non-negative integer", "")
+            sender = await confirmed_sender(sid)
             if not sender:
-                return {"ok": False, "error": "send session_request first"}
+                return await refuse(sid, "webchat_sync", "send session_request first", "")
             try:
                 agent = sio.get_environ(sid, namespace=namespace)["sanic.request"].app.ctx.agent
                 tracker = await agent.tracker_store.retrieve_full_tracker(sender)
@@ -477,6 +531,13 @@ class WebchatInput(SocketIOInput):
             for message in replay:
                 await sio.emit(self.bot_message_evt, message, room=sid, namespace=namespace)
             return {"ok": True, "bot_count": total, "replayed": len(replay)}
+
+        @sio.on("*", namespace=namespace)
+        async def unknown(event: Text, sid: Text, *args: Any) -> Dict[str, Any]:
+            bad = bad_packet(args[0]) if args else None
+            readable = bad.get("readable", "") if bad else list(args)
+            return await refuse(sid, str(event)[:64], bad[BAD_INPUT] if bad else
+                                f"unknown event {str(event)[:64]!r}", readable)
 
         # ---- HTTP ------------------------------------------------------------
         @webhook.route("/", methods=["GET"])

@@ -7,6 +7,7 @@ fallback: a launcher that cannot reach its tracker store does not start.
 from __future__ import annotations
 
 import socket
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -34,9 +35,12 @@ def _retrying(what: str, timeout: float, attempt: Callable[[], T]) -> T:
 
 
 def check_sqlite(tracker: Tracker) -> str:
+    """Writable, and private: the file (every message in plain text) is 0600."""
     path = Path(tracker.db)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.chmod(path, 0o600)
         with sqlite3.connect(str(path), timeout=CONNECT_TIMEOUT) as connection:
             connection.execute("CREATE TABLE IF NOT EXISTS _tms_startup_check (x INTEGER)")
             connection.execute("DROP TABLE _tms_startup_check")

@@ -2,7 +2,8 @@
 
     python -m bot.production.rasa_main run --model ... --endpoints ...
 
-Installs log redaction, the strict patches (bot.production.strict), bounded
+Installs log redaction (with Rasa's structured logs and warnings), a root
+route that names no version, the strict patches (bot.production.strict), bounded
 sessions (bot.production.sessions) and speed-ups (bot.production.speedups), adds
 the HTTP API token / JWT secret from the environment to Rasa's arguments in
 this process only (they never appear in /proc/<pid>/cmdline or `ps`), then
@@ -28,10 +29,24 @@ def secret_args(args: List[str], env: "os._Environ[str] | dict") -> List[str]:
     return extra
 
 
+def quiet_root_route() -> None:
+    """GET / says the server is up, not which Rasa version runs it."""
+    import rasa.server
+    from sanic import response
+
+    def add_root_route(app: "object") -> None:
+        @app.get("/")  # type: ignore[attr-defined]
+        async def hello(_request: "object") -> "object":
+            return response.text("The assistant is running.")
+
+    rasa.server.add_root_route = add_root_route
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     from bot.production import redaction, sessions, speedups, strict
 
-    redaction.install()
+    redaction.install(rasa=True)
+    quiet_root_route()
     strict.install()
     sessions.install()
     speedups.install()

@@ -1,4 +1,4 @@
-"""Redact e-mail addresses and phone numbers from every log record.
+"""Keep patient text out of every log: message texts, e-mail addresses, phone numbers.
 
 `install()` puts the redaction in two places:
 
@@ -15,18 +15,41 @@ access log puts the request line in `record.request`). `RedactingFilter`
 can also be named in a logging config file
 (`()`: bot.production.redaction.RedactingFilter).
 
+Patient text itself: every channel hands each message it receives to
+`remember()` (bot.channels.inbound); from then on that text (at least
+MIN_REMEMBERED characters), wherever it shows up in a record of any logger,
+Rasa's and Sanic's included, becomes "[message text]". Rasa's own leaks are
+closed at their source too: its warning for text that starts with "/"
+("Failed to parse arguments in line '<the whole message>'") is replaced by a
+line without the text, Python warnings go through logging (so through all
+of this) instead of straight to stderr, and `install(rasa=True)` makes Rasa's
+structlog anonymiser blank the fields it knows hold text (text, user_text,
+message, ...).
+
 Phone numbers are matched loosely (7 to 15 digits with the usual separators),
 then dates, times, decimal numbers, IP addresses and version strings are let
 through, so timestamps in the audit log stay readable. When in doubt, redact.
 """
 from __future__ import annotations
 
+import collections
+import json
 import logging
 import re
-from typing import Any
+import threading
+import warnings
+from typing import Any, Deque, Optional
 
 EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
+TEXT_MARK = "[message text]"
+MIN_REMEMBERED = 6   # shorter texts ("yes", "no") are not worth mangling log lines for
+REMEMBERED = 512     # the most recent message texts of this process
+_RASA_PARSE_WARNING = re.compile(r"Failed to parse arguments in line '.*", re.S)
+_RASA_PARSE_SAFE = ("Failed to parse arguments in a message that starts with '/' "
+                    "(message text not logged).")
+_recent: Deque[str] = collections.deque(maxlen=REMEMBERED)
+_recent_lock = threading.Lock()
 
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
@@ -62,10 +85,38 @@ def _phone(match: "re.Match[str]") -> str:
     return f"{lead}{PHONE_MARK}{trail}"
 
 
+def remember(text: Any) -> None:
+    """A patient message this process received: never let it reach a log."""
+    if not isinstance(text, str):
+        return
+    text = text.strip()
+    if len(text) < MIN_REMEMBERED:
+        return
+    forms = {text, json.dumps(text)[1:-1], repr(text)[1:-1]}  # as JSON / repr would show it
+    with _recent_lock:
+        for form in forms:
+            if len(form) >= MIN_REMEMBERED and form not in _recent:
+                _recent.append(form)
+
+
+def _forget_all() -> None:
+    """Tests only."""
+    with _recent_lock:
+        _recent.clear()
+
+
 def redact(text: str) -> str:
-    """`text` with e-mail addresses and phone numbers replaced by markers."""
+    """`text` without remembered message texts, e-mail addresses and phone numbers."""
     if not text:
         return text
+    if "Failed to parse arguments in line" in text:
+        text = _RASA_PARSE_WARNING.sub(_RASA_PARSE_SAFE, text)
+    if _recent:
+        with _recent_lock:
+            recent = sorted(_recent, key=len, reverse=True)
+        for known in recent:
+            if known in text:
+                text = text.replace(known, TEXT_MARK)
     if "@" in text:
         text = _EMAIL.sub(EMAIL_MARK, text)
     if sum(ch.isdigit() for ch in text) >= 7:
@@ -124,8 +175,42 @@ def _add_to_handlers(filt: logging.Filter) -> None:
                 handler.addFilter(filt)
 
 
-def install() -> None:
-    """Redact every log record of this process from now on (idempotent)."""
+def _show_warning(message: Any, category: Any, filename: str, lineno: int,
+                  file: Any = None, line: Optional[str] = None) -> None:
+    """warnings.showwarning: through logging (and so redacted), never raw to stderr."""
+    name = getattr(category, "__name__", "Warning")
+    logging.getLogger("py.warnings").warning("%s: %s", name, redact(str(message)))
+
+
+_show_warning._tms_redacting = True  # type: ignore[attr-defined]
+
+
+def _blank_rasa_fields() -> None:
+    """Rasa's structlog anonymiser: blank every field it knows may hold patient text."""
+    from rasa.utils import log_utils
+
+    if getattr(log_utils._anonymizer, "_tms_redacting", False):
+        return
+    original = log_utils._anonymizer
+    keys = ("text", "response_text", "user_text", "parse_data_text", "parse_data_entities",
+            "tracker_latest_message", "message", "user_message", "json_message", "slot_values",
+            "prefilled_slots", "slot_candidates", "rasa_event", "rasa_events", "token_text",
+            "response", "entity", "current_entity", "next_entity")
+
+    def anonymizer(logger: Any, method: str, event_dict: dict) -> dict:
+        event_dict = original(logger, method, event_dict)
+        for key in keys:
+            if key in event_dict:
+                event_dict[key] = "[redacted]"
+        return event_dict
+
+    anonymizer._tms_redacting = True  # type: ignore[attr-defined]
+    log_utils._anonymizer = anonymizer
+
+
+def install(rasa: bool = False) -> None:
+    """Redact every log record and warning of this process from now on (idempotent);
+    `rasa=True` also blanks text fields in Rasa's structured logs (imports Rasa)."""
     current = logging.Logger.makeRecord
     if not getattr(current, "_tms_redacting", False):
         def make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
@@ -135,6 +220,9 @@ def install() -> None:
         make_record._tms_redacting = True  # type: ignore[attr-defined]
         logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
     _add_to_handlers(RedactingFilter())
+    warnings.showwarning = _show_warning
+    if rasa:
+        _blank_rasa_fields()
 
 
 def installed() -> bool:

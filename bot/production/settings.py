@@ -26,7 +26,6 @@ store's Redis database shared with another Redis URL in the environment.
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +48,7 @@ LOCK_STORE_CLASS = "bot.production.lock_store.AtomicRedisLockStore"
 TRACKER_PASSWORD_ENV = "TMS_TRACKER_DB_PASSWORD"
 LOCK_PASSWORD_ENV = "TMS_REDIS_LOCK_PASSWORD"
 BROKER_PASSWORD_ENV = "TMS_EVENT_BROKER_PASSWORD"
+ACTION_TOKEN_REF_ENV = "TMS_ACTION_TOKEN"  # what the endpoints file's action header refers to
 
 # Every variable the launcher reads, with its default and meaning (docs/production.md).
 VARIABLES: Dict[str, str] = {
@@ -70,6 +70,8 @@ VARIABLES: Dict[str, str] = {
     "JWT_SECRET": "unset - JWT secret (or public key) for the HTTP API",
     "JWT_METHOD": "HS256",
     "ALLOWED_ORIGINS": "unset = same origin only; comma-separated origins for CORS and socket.io",
+    "SESSION_SECRET": "unset = generated into RUN_DIR (embedded only); signs conversation tokens",
+    "ACTION_SERVER_TOKEN": "unset = generated into RUN_DIR (embedded only); Rasa -> action server",
     "SESSION_MAX_TURNS": "20 - start a new session (slots carried over) after this many turns; 0 = off",
     "CHECK_TIMEOUT": "30 - seconds to keep retrying the database / Redis / broker checks",
     "RUN_DIR": ".run - where the generated endpoints file goes",
@@ -198,6 +200,7 @@ class Settings:
     lock_lifetime: Optional[int] = None
     check_timeout: float = 30.0
     run_dir: Path = ROOT / ".run"
+    action_token: Optional[str] = field(default=None, repr=False)
 
     @property
     def profile(self) -> str:
@@ -205,7 +208,10 @@ class Settings:
 
     def endpoints(self) -> Dict[str, Any]:
         """The endpoints.yml content (secrets as ${VAR} references)."""
-        out: Dict[str, Any] = {"action_endpoint": {"url": self.action_url},
+        action: Dict[str, Any] = {"url": self.action_url}
+        if self.action_token:  # the action server obeys only calls with it
+            action["headers"] = {"Authorization": "Bearer ${%s}" % ACTION_TOKEN_REF_ENV}
+        out: Dict[str, Any] = {"action_endpoint": action,
                                "tracker_store": self.tracker.endpoint()}
         out["lock_store"] = self.lock.endpoint() if self.lock else {"type": "in_memory"}
         if self.broker:
@@ -221,6 +227,8 @@ class Settings:
             out[LOCK_PASSWORD_ENV] = self.lock.password
         if self.broker and self.broker.password:
             out[BROKER_PASSWORD_ENV] = self.broker.password
+        if self.action_token:
+            out[ACTION_TOKEN_REF_ENV] = self.action_token
         return out
 
     def rasa_args(self, endpoints_path: Path) -> List[str]:
@@ -257,6 +265,7 @@ class Settings:
                 env["JWT_SECRET"] = self.jwt_secret
                 env["JWT_METHOD"] = self.jwt_method
         env["TMS_ALLOWED_ORIGINS"] = ",".join(self.origins)
+        env["RUN_DIR"] = str(self.run_dir)  # bot.keys finds the embedded secrets there
         root = str(ROOT)
         path = env.get("PYTHONPATH", "")
         if root not in path.split(os.pathsep):
@@ -416,18 +425,33 @@ def parse_broker(env: Mapping[str, str]) -> Optional[Broker]:
     raise ConfigError(f"EVENT_BROKER_URL must start with amqp:// or kafka://, not {scheme}://")
 
 
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(?::\d{1,5})?$")
-
-
 def parse_origins(env: Mapping[str, str]) -> Tuple[str, ...]:
-    raw = env.get("ALLOWED_ORIGINS") or ""
-    origins = tuple(o.strip().rstrip("/") for o in raw.replace(" ", ",").split(",") if o.strip())
-    for origin in origins:
-        if origin == "*" or "*" in origin:
-            raise ConfigError("ALLOWED_ORIGINS must list origins (https://clinic.example); '*' is not allowed")
-        if not _ORIGIN.match(origin):
-            raise ConfigError(f"ALLOWED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
-    return origins
+    """ALLOWED_ORIGINS through the one parser every channel uses (bot.channels.origins)."""
+    from bot.channels import origins
+
+    try:
+        return origins.parse(env.get(origins.ENV))
+    except origins.OriginError as error:
+        raise ConfigError(str(error)) from None
+
+
+def parse_secrets(env: Mapping[str, str], production: bool) -> Optional[str]:
+    """SESSION_SECRET and ACTION_SERVER_TOKEN: required in production (replicas and the
+    action server must share them); generated into RUN_DIR for the embedded default.
+    Returns the action server token."""
+    from bot import keys
+
+    try:
+        for which in (keys.SESSION_SECRET, keys.ACTION_TOKEN):
+            if production and not keys.from_env(which, env):
+                raise ConfigError(
+                    f"{which[0]} must be set (at least {keys.MIN_CHARS} characters, the same "
+                    "for every replica" + (" and the action server" if which is keys.ACTION_TOKEN
+                                           else "") + ") with a PostgreSQL tracker store")
+            keys.shared_secret(which, env)
+        return keys.shared_secret(keys.ACTION_TOKEN, env)
+    except keys.SecretError as error:
+        raise ConfigError(str(error)) from None
 
 
 def resolve(env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -480,6 +504,7 @@ def resolve(env: Optional[Mapping[str, str]] = None) -> Settings:
         jwt_secret=jwt_secret if enable_api else None, jwt_method=jwt_method,
         origins=parse_origins(env), lock_lifetime=lock_lifetime,
         check_timeout=check_timeout, run_dir=_path(env, "RUN_DIR", ".run"),
+        action_token=parse_secrets(env, tracker.dialect == "postgresql"),
     )
 
 

@@ -13,12 +13,11 @@ Sanic workers):
   refuses to start without a persistent tracker store.
 * socket.io checks the browser's Origin: Rasa's socket.io channel turns the
   origin check off (`cors_allowed_origins=[]`, any web page may connect);
-  here it accepts only ALLOWED_ORIGINS, or the same origin when that is unset.
+  here it accepts only the server's own origin and ALLOWED_ORIGINS.
 """
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, List, Optional
 
 logger = logging.getLogger(__name__)
@@ -51,9 +50,10 @@ def _strict_tracker_store(store: Any, domain: Any) -> Any:
 
 
 def allowed_origins() -> Optional[List[str]]:
-    raw = os.environ.get("TMS_ALLOWED_ORIGINS", "")
-    origins = [o for o in raw.split(",") if o]
-    return origins or None  # None: engine.io allows the same origin only
+    """The server's own origin plus ALLOWED_ORIGINS (bot.channels.origins, one parser)."""
+    from bot.channels import origins
+
+    return list(origins.configured())
 
 
 def install() -> None:

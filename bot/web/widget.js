@@ -80,8 +80,8 @@
   // ------------------------------------------------------------ storage ---
   var memoryStore = null;  // when localStorage is unavailable (privacy modes)
   function freshState() {
-    return { sessionId: null, messages: [], outbox: [], botCount: 0, greeted: false,
-             open: false, draft: "" };
+    return { sessionId: null, sessionToken: null, messages: [], outbox: [], botCount: 0,
+             greeted: false, open: false, draft: "" };
   }
   function loadState() {
     var raw = null;
@@ -494,11 +494,18 @@
       socket.on("connect", function () {
         connected = true;
         everConnected = true;
-        socket.emit("session_request", { session_id: state.sessionId });
+        socket.emit("session_request", { session_id: state.sessionId,
+                                         session_token: state.sessionToken });
       });
-      socket.on("session_confirm", function (sessionId) {
+      socket.on("session_confirm", function (sessionId, token) {
         if (typeof sessionId !== "string") { return; }
+        if (sessionId !== state.sessionId) {
+          // A new conversation (first visit, or a session from before tokens): the
+          // messages on screen stay; the server's count of bot messages starts again.
+          state.botCount = 0;
+        }
         state.sessionId = sessionId;
+        state.sessionToken = typeof token === "string" ? token : null;
         confirmed = true;
         saveState();
         updateStatus();

@@ -214,6 +214,35 @@ def test_history_survives_reload(chat_servers, new_context, screenshot_dir):
     assert page.locator(".msg.bot", has_text=faq_start("session_length")).count() == 1, "no duplicate"
 
 
+def test_a_widget_session_from_before_tokens_migrates_on_reload(chat_servers, new_context):
+    """A stored conversation without a token (or with a wrong one) gets a fresh
+    server conversation on the next load; the messages on screen stay, the count of
+    bot messages starts again, and the chat goes on."""
+    page = new_context().new_page()
+    open_widget(page, chat_servers.page_url)
+    page.locator("#tms-input").fill("how long is a session?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.bot", has_text=faq_start("session_length"))).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    old = session_id(page)
+    assert page.evaluate("() => window.__tmsWebchat.state().sessionToken")
+    # what a widget stored before conversation tokens existed
+    page.evaluate("""() => { const key = Object.keys(localStorage).find(k => k.startsWith('tmsWebchat:'));
+                              const s = JSON.parse(localStorage.getItem(key));
+                              delete s.sessionToken; localStorage.setItem(key, JSON.stringify(s)); }""")
+    page.reload()
+    expect(page.locator(".msg.user .bubble")).to_have_text(["how long is a session?"])
+    page.wait_for_function("old => { const s = window.__tmsWebchat.state();"
+                           " return s.sessionId && s.sessionId !== old && s.sessionToken; }",
+                           arg=old, timeout=TIMEOUT)
+    assert page.evaluate("() => window.__tmsWebchat.state().botCount") == 0  # counts anew
+    page.locator("#tms-input").fill("what are the side effects?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg.bot", has_text=faq_start("side_effects"))).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    assert page.locator(".msg.bot", has_text=faq_start("session_length")).count() == 1
+
+
 def test_offline_queue_and_reconnect(chat_servers, new_context, screenshot_dir):
     context = new_context()
     page = context.new_page()

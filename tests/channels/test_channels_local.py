@@ -507,3 +507,33 @@ def test_bad_payloads_never_5xx(stub, local, body):
     assert status == 200
     time.sleep(0.3)
     assert [c for c in stub.calls[start:] if c.api != "telegram" or c.endpoint != "setWebhook"] == []
+
+
+# ------------------------------------------- typed "/intent" and nested JSON, every channel
+
+SLASH = "/greet I want to kill myself"
+
+
+def test_typed_slash_text_reaches_rasa_as_text_on_every_messaging_channel(stub, local):
+    start = len(local.rasa.received)
+    body, channel = slack_event(SLASH)
+    post(local.url("/webhooks/slack/webhook"), body, slack_headers(body))
+    body, psid = fb_event(SLASH)
+    post(local.url("/webhooks/facebook/webhook"), body, fb_headers(body))
+    chat_id = uuid.uuid4().int % 10**9
+    telegram_post(local, tg_update(SLASH, chat_id))
+    number = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    twilio_post(local, {"From": number, "To": api_stub.TWILIO_NUMBER, "Body": SLASH})
+    deadline = time.time() + 20
+    while time.time() < deadline and len(local.rasa.received) < start + 4:
+        time.sleep(0.1)
+    texts = [m.text for m in local.rasa.received[start:]]
+    assert texts == ["greet I want to kill myself"] * 4, texts
+
+
+def test_nested_json_gets_a_clear_400_on_every_json_channel(stub, local):
+    body = b'{"entry": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+    for name, headers in [("slack", slack_headers(body)), ("facebook", fb_headers(body)),
+                          ("telegram", {telegram.SECRET_HEADER: api_stub.TELEGRAM_SECRET})]:
+        status, answer = post(local.url(f"/webhooks/{name}/webhook"), body, headers)
+        assert status == 400 and b"nested" in answer, (name, status, answer)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.production.serve import LAUNCH_COMMAND
-from tests.helpers import MODEL, PYTHON, ROOT, Server, base_env, wait_http
+from tests.helpers import (ACTION_SERVER_TOKEN, MODEL, PYTHON, ROOT, SESSION_SECRET, Server,
+                           base_env, wait_http)
 
 SERVICES_SH = ROOT / "scripts" / "prod" / "services.sh"
 RUN_DIR = ROOT / ".run"
@@ -106,6 +107,9 @@ def replica_env(services: Optional[Dict[str, str]], port: int, action_port: int,
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "RUN_DIR": str(RUN_DIR),
         "CHECK_TIMEOUT": "10",
+        # shared by every replica and the action server (required with PostgreSQL)
+        "SESSION_SECRET": SESSION_SECRET,
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
     }
     if services:
         env["TRACKER_DB_URL"] = services["TRACKER_DB_URL"]
@@ -134,7 +138,7 @@ def wait_for(server: Server, port: int, timeout: float = 300.0) -> None:
 
 
 def start_actions(port: int, log_dir: Path, **extra: str) -> Server:
-    env = base_env(ACTION_PORT=str(port), **extra)
+    env = base_env(ACTION_PORT=str(port), ACTION_SERVER_TOKEN=ACTION_SERVER_TOKEN, **extra)
     env.pop("ACTION_HOST", None)
     server = Server("actions", [PYTHON, "-m", "bot.production.actions"], env, log_dir)
     wait_http(f"http://127.0.0.1:{port}/health", server, timeout=120)

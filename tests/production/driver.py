@@ -24,6 +24,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence
 
 import aiohttp
 
+from tests.helpers import conversation_token
+
 WEBHOOK = "/webhooks/rest/webhook"
 Committed = Callable[[str, int, str], Awaitable[Optional[bool]]]
 
@@ -92,7 +94,7 @@ class Driver:
         start = time.perf_counter()
         excluded: set = set()
         outcome, attempts = "ok", 0
-        body = {"sender": sender, "message": text,
+        body = {"sender": sender, "message": text, "token": conversation_token(sender),
                 "metadata": {"tms_test": {"turn": turn}, **(metadata or {})}}
         while True:
             name = replica if (replica and attempts == 0) else self._pick(excluded)

@@ -80,6 +80,10 @@ def test_compose_services_and_wiring(compose):
         assert {"postgres", "redis", "actions"} <= set(service["depends_on"])
     assert services["actions"]["command"] == ["python", "-m", "bot.production.actions"]
     assert services["actions"]["environment"]["ACTION_HOST"] == "0.0.0.0"
+    # the replicas and the action server share the token (compose refuses without it)
+    assert services["actions"]["environment"]["ACTION_SERVER_TOKEN"] == \
+        services["rasa-1"]["environment"]["ACTION_SERVER_TOKEN"] == \
+        "${ACTION_SERVER_TOKEN:?set ACTION_SERVER_TOKEN}"
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"nginx"}
     assert compose["networks"]["backend"]["internal"] is True
@@ -96,7 +100,10 @@ def test_compose_environment_is_accepted_by_the_launcher(compose):
     env = {key: re.sub(r"\$\{(\w+)[^}]*\}", lambda m: {"POSTGRES_PASSWORD": "pg-pass",
                                                         "REDIS_PASSWORD": "redis-pass",
                                                         "SANIC_WORKERS": "1",
-                                                        "SESSION_MAX_TURNS": "20"}.get(m.group(1), ""),
+                                                        "SESSION_MAX_TURNS": "20",
+                                                        "SESSION_SECRET": "s" * 32,
+                                                        "ACTION_SERVER_TOKEN": "a" * 32,
+                                                        }.get(m.group(1), ""),
                           value) for key, value in env.items()}
     settings = resolve(env)
     assert settings.profile == "production" and settings.interface == "0.0.0.0"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import subprocess
 
@@ -90,4 +91,58 @@ def test_launcher_and_action_server_install_redaction():
     # Both entry points call redaction.install() before anything else runs.
     for module in ("bot/production/serve.py", "bot/production/actions.py",
                    "bot/production/rasa_main.py"):
-        assert "redaction.install()" in (ROOT / module).read_text()
+        assert "redaction.install(" in (ROOT / module).read_text()
+
+
+PROBE = ("/greet@1 I am Maria Quintavalle, maria.quintavalle@example.com, 415-555-0123, "
+         "I was diagnosed with bipolar disorder")
+
+
+def test_a_remembered_message_text_never_reaches_any_logger():
+    redaction.install()
+    redaction.remember(PROBE)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("some.library.we.never.heard.of")
+    logger.addHandler(handler)
+    try:
+        logger.warning("got %r", PROBE)            # repr
+        logger.warning("json %s", json.dumps({"text": PROBE}))
+        logger.warning("raw " + PROBE)
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert "Quintavalle" not in out and "bipolar" not in out
+    assert out.count(redaction.TEXT_MARK) == 3
+    redaction.remember("no")  # short answers are not worth mangling log lines for
+    assert redaction.redact("no problem") == "no problem"
+
+
+def test_rasas_own_warning_for_slash_text_is_redacted_in_a_real_rasa_process():
+    """Rasa prints the whole text of a message starting with "/" that does not parse
+    (a UserWarning) and logs it in structlog: neither reaches the output, even when
+    the text was never seen by a channel."""
+    code = f"""
+import logging, warnings
+from bot.production import redaction
+redaction.install(rasa=True)
+from rasa.utils.log_utils import configure_structlog
+configure_structlog(logging.DEBUG)
+logging.basicConfig(level=logging.DEBUG)
+warnings.simplefilter("always")
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.shared.core.domain import Domain
+from rasa.shared.nlu.training_data.message import Message
+domain = Domain.from_yaml("intents: [greet]")
+for text in [{PROBE!r}, "/unknown_intent I am Maria Quintavalle and I have bipolar disorder",
+             "/greet@x{{ I am Maria Quintavalle, bipolar"]:
+    YAMLStoryReader.unpack_regex_message(Message({{"text": text}}), domain)
+print("done")
+"""
+    result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=base_env(), capture_output=True,
+                            text=True, timeout=120)
+    out = result.stdout + result.stderr
+    assert "done" in out, out[-2000:]
+    assert "Failed to parse" in out  # the warning itself is still there, without the text
+    for secret in ("Quintavalle", "bipolar", "415-555", "maria."):
+        assert secret not in out, out[-3000:]

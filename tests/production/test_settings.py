@@ -15,6 +15,8 @@ from bot.production.settings import (LOCK_PASSWORD_ENV, LOCK_STORE_CLASS, TRACKE
 from tests.helpers import PYTHON, ROOT, base_env
 
 PG = "postgresql://tms:s3cret-pass@db.internal:5433/tms"
+# Production (PostgreSQL) needs the shared secrets in the environment.
+KEYS = {"SESSION_SECRET": "s" * 32, "ACTION_SERVER_TOKEN": "a" * 32}
 REDIS = "redis://:r3dis-pass@cache.internal:6380/2"
 
 
@@ -38,7 +40,7 @@ def test_tracker_db_path_and_sqlite_url():
 
 
 def test_production_profile_keeps_secrets_out_of_the_endpoints_file():
-    settings = resolve({"TRACKER_DB_URL": PG + "?sslmode=require", "REDIS_LOCK_URL": REDIS})
+    settings = resolve({"TRACKER_DB_URL": PG + "?sslmode=require", "REDIS_LOCK_URL": REDIS, **KEYS})
     assert settings.profile == "production"
     endpoints = settings.endpoints()
     assert endpoints["tracker_store"] == {
@@ -56,7 +58,7 @@ def test_production_profile_keeps_secrets_out_of_the_endpoints_file():
 
 
 def test_percent_encoded_credentials():
-    settings = resolve({"TRACKER_DB_URL": "postgresql://u%40x:p%2Fw%3A@h/db", "SINGLE_REPLICA": "true"})
+    settings = resolve({"TRACKER_DB_URL": "postgresql://u%40x:p%2Fw%3A@h/db", "SINGLE_REPLICA": "true", **KEYS})
     assert settings.tracker.username == "u@x" and settings.tracker.password == "p/w:"
 
 
@@ -90,12 +92,12 @@ def test_unsafe_or_unclear_settings_are_refused(env, fragment):
 
 
 def test_single_replica_postgres_without_redis_is_an_explicit_choice():
-    settings = resolve({"TRACKER_DB_URL": PG, "SINGLE_REPLICA": "true"})
+    settings = resolve({"TRACKER_DB_URL": PG, "SINGLE_REPLICA": "true", **KEYS})
     assert settings.lock is None and settings.endpoints()["lock_store"] == {"type": "in_memory"}
 
 
 def test_workers_with_redis_and_lock_lifetime():
-    settings = resolve({"TRACKER_DB_URL": PG, "REDIS_LOCK_URL": REDIS, "SANIC_WORKERS": "3",
+    settings = resolve({**KEYS, "TRACKER_DB_URL": PG, "REDIS_LOCK_URL": REDIS, "SANIC_WORKERS": "3",
                         "TICKET_LOCK_LIFETIME": "30"})
     env = settings.child_env({"SANIC_WORKERS": "9"})
     assert env["SANIC_WORKERS"] == "3" and env["TICKET_LOCK_LIFETIME"] == "30"
@@ -150,7 +152,7 @@ def test_event_broker(url, expected):
 
 
 def test_endpoints_file_is_private_and_stale_files_are_removed(tmp_path):
-    settings = resolve({"RUN_DIR": str(tmp_path), "TRACKER_DB_URL": PG, "REDIS_LOCK_URL": REDIS})
+    settings = resolve({"RUN_DIR": str(tmp_path), "TRACKER_DB_URL": PG, "REDIS_LOCK_URL": REDIS, **KEYS})
     stale = tmp_path / "endpoints.999999.yml"
     stale.write_text("old")
     path = serve.write_endpoints(settings)
@@ -167,6 +169,7 @@ def launcher(env: dict, *args: str) -> subprocess.CompletedProcess:
     for key in ("TRACKER_DB_URL", "REDIS_LOCK_URL", "SANIC_WORKERS", "ENABLE_API",
                 "RASA_AUTH_TOKEN", "JWT_SECRET", "ALLOWED_ORIGINS", "EVENT_BROKER_URL"):
         clean.pop(key, None)
+    clean.update(KEYS)
     clean.update(env)
     return subprocess.run([PYTHON, "-m", "bot.production.serve", *args], cwd=ROOT, env=clean,
                           capture_output=True, text=True, timeout=120)
@@ -242,3 +245,29 @@ def test_rasa_parses_the_final_arguments():
     assert parsed.interface == "127.0.0.1" and parsed.endpoints == "/x/endpoints.yml"
     off = create_argument_parser().parse_args(resolve({}).rasa_args(Path("e.yml")))
     assert off.enable_api is False and off.auth_token is None and off.cors is None
+
+
+@pytest.mark.parametrize("missing", ["SESSION_SECRET", "ACTION_SERVER_TOKEN"])
+def test_production_refuses_without_the_shared_secrets(missing):
+    env = {"TRACKER_DB_URL": PG, "REDIS_LOCK_URL": REDIS, **KEYS}
+    del env[missing]
+    with pytest.raises(ConfigError) as error:
+        resolve(env)
+    assert missing in str(error.value)
+    with pytest.raises(ConfigError):
+        resolve({**env, missing: "short"})
+
+
+def test_embedded_secrets_are_generated_private_and_the_action_token_is_a_reference(tmp_path):
+    run_dir = tmp_path / "run"
+    settings = resolve({"RUN_DIR": str(run_dir)})
+    assert run_dir.stat().st_mode & 0o777 == 0o700
+    for name in ("session_secret", "action_server_token"):
+        assert (run_dir / name).stat().st_mode & 0o777 == 0o600
+    token = (run_dir / "action_server_token").read_text().strip()
+    assert settings.action_token == token and len(token) >= 32
+    assert resolve({"RUN_DIR": str(run_dir)}).action_token == token  # generated once, then kept
+    action = settings.endpoints()["action_endpoint"]
+    assert action["headers"] == {"Authorization": "Bearer ${TMS_ACTION_TOKEN}"}
+    assert token not in yaml.safe_dump(settings.endpoints())
+    assert settings.child_env({})["TMS_ACTION_TOKEN"] == token
