@@ -110,6 +110,12 @@ def test_more_detail_button_gives_that_topics_longer_text(servers):
     for topic in ("seizure_risk", "effectiveness"):
         replies = say(servers, sender, '/more_detail{"detail_topic":"%s"}' % topic)
         assert replies == [by_topic[topic]], topic
+    # The button as the widget receives it (Rasa fills no braces in it) works when pressed.
+    answer = rest_say(servers.port, sender, "how likely is a seizure with tms")
+    payloads = [b["payload"] for r in answer for b in r.get("buttons", [])
+                if b["title"] == "More detail"]
+    assert payloads == ['/more_detail{"detail_topic":"seizure_risk"}'], answer
+    assert say(servers, sender, payloads[0]) == [by_topic["seizure_risk"]]
 
 
 def test_clinic_question_inside_the_screening_then_the_question_again(servers):

@@ -94,7 +94,7 @@ def test_more_detail_buttons_and_texts_match():
     for key, variants in ANSWERS.items():
         for b in variants[0].get("buttons", []):
             if b["payload"].startswith("/more_detail"):
-                topic = re.fullmatch(r'/more_detail\{"detail_topic":"(\w+)"\}', b["payload"]).group(1)
+                topic = re.fullmatch(r'/more_detail\{\{"detail_topic":"(\w+)"\}\}', b["payload"]).group(1)
                 assert key == f"utter_faq/{topic}", (key, b)
                 buttons[topic] = b["title"]
     texts = [v["condition"][0]["value"] for v in MORE[1:]]

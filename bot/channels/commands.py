@@ -34,7 +34,9 @@ def _payloads(node: Any, found: Set[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "payload" and isinstance(value, str) and value.startswith("/"):
-                found.add(value.strip())
+                # Rasa fills {slot} in responses; a JSON payload is written with doubled
+                # braces so that nothing is filled, and is sent with single ones.
+                found.add(value.strip().replace("{{", "{").replace("}}", "}"))
             elif isinstance(key, str) and key.startswith("utter_faq/"):
                 found.add("/faq/" + key.split("/", 1)[1])  # actions' FAQ suggestion buttons
                 _payloads(value, found)
