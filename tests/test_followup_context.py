@@ -246,3 +246,21 @@ def test_train_persist_load(tmp_path):
     assert "what" not in loaded.vocabulary  # function words are not topical
     assert set(loaded.responses) == {k for k in data.responses if k.startswith("utter_faq/")}
     assert loaded.topic_words["seizure"].get("seizure_risk", 0) > 0.5
+
+
+@pytest.mark.parametrize("text, probabilities, alone", [
+    # No cue, read elsewhere with confidence: a new question.
+    ("does tms hurt?", {"faq/is_it_painful": 0.9, "faq/what_is_tms": 0.05}, True),
+    ("does it hurt?", {"faq/is_it_painful": 0.8, "faq/what_is_tms": 0.1}, True),
+    # A strong cue ("and", "that", "what about") keeps the context.
+    ("and how long does that last?", {"faq/durability": 0.9, "faq/what_is_tms": 0.05}, False),
+    ("what about medicaid?", {"faq/insurance": 0.9, "faq/what_is_tms": 0.05}, False),
+    # Unsure on its own, or already on the previous topic: context may help.
+    ("teenagers?", {"faq/candidacy": 0.4, "faq/what_is_tms": 0.3}, False),
+    ("tms?", {"faq/what_is_tms": 0.9}, False),
+])
+def test_a_new_question_stands_alone(text, probabilities, alone):
+    from bot.followup import context
+
+    cues = context.load_cues()
+    assert context.stands_alone(text, cues, probabilities, "faq/what_is_tms", 0.6) is alone

@@ -10,13 +10,20 @@ at today's 20/20.
 Development set (tests/nlu/followups_dev.yml, ours, tuned on): follow-ups 0.792 (80/101;
 0.31 read on their own), controls 20/20, and 12 "other" second messages (thanks, bye,
 gibberish, crisis, a hand-off, out of scope ...) that must keep their own reply.
+A short new question right after an FAQ ("does tms hurt?" after "what is tms?", found in the
+widget test) was read as a follow-up; context.stands_alone now leaves a cue-less message that
+its own reading puts elsewhere with >= 0.6 alone. That cost: blind 0.814 -> 0.829 (up), dev
+0.792 -> 0.733 (ours, tuned on), blind set 2 0.883 -> 0.867.
+Blind set 2 (tests/nlu/followups_blind2.yml, 60 + 15 controls, written by another colleague
+from the topic list only): first run 0.883 / controls 0.933 (14/15), before the change above.
 """
 import pytest
 
 from tests import followup_eval
 
-BLIND_FOLLOWUPS_FLOOR = 0.80   # reached: 0.814 (57/70)
-DEV_FOLLOWUPS_FLOOR = 0.78     # reached: 0.792 (80/101)
+BLIND_FOLLOWUPS_FLOOR = 0.80   # reached: 0.829 (58/70)
+DEV_FOLLOWUPS_FLOOR = 0.72     # reached: 0.733 (74/101)
+BLIND2_FOLLOWUPS_FLOOR, BLIND2_CONTROLS_FLOOR = 0.85, 0.93  # reached: 0.867, 0.933
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +53,18 @@ def test_blind_follow_ups(blind, capsys):
     assert blind["controls"]["correct"] == blind["controls"]["n"], blind["controls"]["errors"]
 
 
+def test_blind_follow_ups_set_2(agent, capsys):
+    from tests.helpers import ROOT
+
+    report = followup_eval.score_pairs(
+        agent, followup_eval.load_pairs(ROOT / "tests" / "nlu" / "followups_blind2.yml"), "blind2")
+    with capsys.disabled():
+        print("\n" + followup_eval.summary("followups_blind2", report))
+    assert report["followups"]["n"] == 60 and report["controls"]["n"] == 15
+    assert report["followups"]["accuracy"] >= BLIND2_FOLLOWUPS_FLOOR
+    assert report["controls"]["accuracy"] >= BLIND2_CONTROLS_FLOOR
+
+
 def test_dev_follow_ups_and_other_replies(dev, capsys):
     with capsys.disabled():
         print("\n" + followup_eval.summary("followups_dev", dev))
@@ -59,6 +78,10 @@ def test_dev_follow_ups_and_other_replies(dev, capsys):
     ("how much does tms cost", "and what if i cant pay, i'd rather be dead", "utter_crisis"),
     ("does insurance cover tms", "zxqv blorp", "action_fallback_suggestions"),
     ("does insurance cover tms", "what about medicaid?", "insurance"),
+    # New questions right after an FAQ answer are read on their own.
+    ("What is TMS?", "does tms hurt?", "is_it_painful"),
+    ("What is TMS?", "does it hurt?", "is_it_painful"),
+    ("What is TMS?", "is it safe?", "safety"),
 ])
 def test_crisis_wins_and_gibberish_falls_back_after_an_faq(agent, first, second, reply):
     import asyncio

@@ -97,6 +97,8 @@ class FollowUpContext(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         defaults = context.Settings()
         return {"retrieval_intent": "faq", "ranking_length": 10,
+                # context.stands_alone: a cue-less message read elsewhere this surely is new.
+                "stands_alone_above": 0.6,
                 **{name: getattr(defaults, name) for name in defaults.__dataclass_fields__}}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage,
@@ -226,7 +228,10 @@ class FollowUpContext(GraphComponent):
         record = {"previous_topic": previous, "bonus": bonus, "own_reading": own}
         if bonus > 0.0:
             probabilities = self.label_probabilities(message)
-            if probabilities:
+            if context.stands_alone(message.get(TEXT), self.cues, probabilities, previous,
+                                    self.config["stands_alone_above"]):
+                record["stands_alone"] = True
+            elif probabilities:
                 self._write(message, context.rescore(probabilities, previous, bonus))
         record["reading"] = self._label(message)
         message.set(OUTPUT_KEY, record, add_to_output=True)

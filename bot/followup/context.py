@@ -103,8 +103,7 @@ def bonus_for(text: str, cues: Cues, vocabulary: Iterable[str], settings: Settin
     if not any(t in known for t in content):
         return 0.0
     bonus = settings.base_bonus
-    if any(tokens[:len(o)] == o for o in cues.openers) or any(t in cues.references
-                                                                for t in tokens):
+    if has_cue(text, cues):
         bonus += settings.cue_bonus
     if len(tokens) <= settings.fragment_words:
         bonus += settings.fragment_bonus
@@ -145,6 +144,31 @@ def context_bonus(text: str, cues: Cues, vocabulary: Iterable[str], settings: Se
     if bonus <= 0.0:
         return 0.0
     return bonus + settings.named_previous * named(text, table, previous.split("/", 1)[-1])
+
+
+# "it" after an FAQ answer is most often TMS itself ("does it hurt?", "is it safe?"), so
+# it alone does not make a message lean on the previous topic's answer.
+WEAK_REFERENCES = frozenset({"it", "its"})
+
+
+def has_cue(text: str, cues: Cues, strong_only: bool = False) -> bool:
+    """True when the message leans on what came before by its shape ("and ...",
+    "what about ...", "that", "it"); `strong_only` leaves out cues built on "it"."""
+    tokens = words(text if isinstance(text, str) else "")
+    weak = WEAK_REFERENCES if strong_only else frozenset()
+    return any(tokens[:len(o)] == o and not weak.intersection(o) for o in cues.openers) or any(
+        t in cues.references and t not in weak for t in tokens)
+
+
+def stands_alone(text: str, cues: Cues, probabilities: Dict[str, float], previous: str,
+                 confident: float) -> bool:
+    """A message with no cue that its own reading already puts on another label with at
+    least `confident` probability is a new question ("does tms hurt?" right after "what
+    is tms?"), not a follow-up: the previous topic gets no bonus."""
+    if not probabilities or has_cue(text, cues, strong_only=True):
+        return False
+    label, p = max(probabilities.items(), key=lambda kv: kv[1])
+    return label != previous and p >= confident
 
 
 def rescore(probabilities: Dict[str, float], previous: str, bonus: float,
