@@ -1,0 +1,145 @@
+"""Live pushes: the socket.io /staff namespace, and staff lines to the patient's widget.
+
+The widget's socket.io server (bot/channels/webchat.py) calls
+`attach_webchat(sio, ...)` once; the console then shares it:
+
+* namespace /staff: a socket connects only with a valid staff session cookie
+  and from the server's own origin (the widget may be embedded on a clinic's
+  site that is allowed for patients, never for staff). Patients' sockets
+  (namespace /) have no handler here and no cookie: they cannot join.
+  Every staff socket is in room "staff" (queue items, alerts); "watch" puts it
+  in the room of one conversation (its messages, live).
+* to the patient: a message to the widget's room (the session id), as the
+  channel sends bot messages, with a `staff` marker.
+* several replicas: with STAFF_REDIS_URL the server uses python-socketio's
+  Redis manager, so an emit reaches sockets connected to another replica.
+"""
+from __future__ import annotations
+
+import logging
+from http.cookies import SimpleCookie
+from typing import Any, Dict, List, Optional
+from urllib.parse import urlsplit
+
+from bot.staff import auth, settings, store
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/staff"
+STAFF_ROOM = "staff"
+LIVE_CHANNELS = frozenset({"socketio"})
+COOKIE_NAMES = ("__Host-tms_staff", "tms_staff")
+_state: Dict[str, Any] = {"sio": None, "event": "bot_uttered", "namespace": "/"}
+
+
+def conversation_room(conversation_id: str) -> str:
+    return "conv:" + conversation_id
+
+
+def cookie_token(header: Optional[str]) -> Optional[str]:
+    if not header:
+        return None
+    jar = SimpleCookie()
+    try:
+        jar.load(header)
+    except Exception:  # noqa: BLE001 - a malformed cookie header is "no session"
+        return None
+    for name in COOKIE_NAMES:
+        if name in jar:
+            return jar[name].value
+    return None
+
+
+def same_origin(origin: Optional[str], host: Optional[str]) -> bool:
+    """Staff requests come from the console's own page (or carry no Origin: not a browser)."""
+    if not origin:
+        return True
+    return bool(host) and urlsplit(origin.strip().lower()).netloc == host.strip().lower()
+
+
+def live_channel(channel: Optional[str]) -> bool:
+    """Can a staff member reply live on this channel?"""
+    return channel in LIVE_CHANNELS and _state["sio"] is not None
+
+
+def attach_webchat(sio: Any, bot_message_evt: str, namespace: Optional[str]) -> None:
+    """Share the widget's socket.io server (called by the webchat channel)."""
+    if not settings.enabled():
+        return
+    _state.update(sio=sio, event=bot_message_evt, namespace=namespace or "/")
+    url = settings.redis_url()
+    if url:
+        import socketio
+        manager = socketio.AsyncRedisManager(url, channel="tms_socketio")
+        sio.manager = manager
+        manager.set_server(sio)
+        logger.info("staff console: socket.io messages shared through Redis")
+
+    @sio.on("connect", namespace=NAMESPACE)
+    async def connect(sid: str, environ: Dict[str, Any], auth_data: Any = None) -> bool:
+        if not same_origin(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")):
+            return False
+        staff = auth.session(store.engine(), cookie_token(environ.get("HTTP_COOKIE")))
+        if staff is None:
+            return False
+        await sio.save_session(sid, {"username": staff.username, "token_hash": staff.token_hash},
+                               namespace=NAMESPACE)
+        await _enter(sid, STAFF_ROOM)
+        return True
+
+    @sio.on("watch", namespace=NAMESPACE)
+    async def watch(sid: str, data: Any) -> Dict[str, Any]:
+        """Follow one conversation live (the transcript was fetched, and audited, over HTTP)."""
+        conversation_id = data.get("conversation_id") if isinstance(data, dict) else None
+        if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 255:
+            return {"ok": False, "error": "conversation_id required"}
+        session = await sio.get_session(sid, namespace=NAMESPACE)
+        for room in list(sio.rooms(sid, namespace=NAMESPACE)):
+            if room.startswith("conv:"):
+                await _leave(sid, room)
+        if store.get_conversation(store.engine(), conversation_id) is None:
+            return {"ok": False, "error": "no such conversation"}
+        await _enter(sid, conversation_room(conversation_id))
+        logger.debug("staff %s follows a conversation", session.get("username"))
+        return {"ok": True}
+
+
+async def _enter(sid: str, room: str) -> None:
+    result = _state["sio"].enter_room(sid, room, namespace=NAMESPACE)
+    if hasattr(result, "__await__"):
+        await result
+
+
+async def _leave(sid: str, room: str) -> None:
+    result = _state["sio"].leave_room(sid, room, namespace=NAMESPACE)
+    if hasattr(result, "__await__"):
+        await result
+
+
+async def to_staff(event: str, data: Dict[str, Any]) -> None:
+    if _state["sio"] is not None:
+        await _state["sio"].emit(event, data, room=STAFF_ROOM, namespace=NAMESPACE)
+
+
+async def to_watchers(conversation_id: str, data: Dict[str, Any]) -> None:
+    if _state["sio"] is not None:
+        await _state["sio"].emit("conversation_event", {"conversation_id": conversation_id, **data},
+                                 room=conversation_room(conversation_id), namespace=NAMESPACE)
+
+
+def widget_message(text: str, staff: Optional[Dict[str, Any]] = None,
+                   buttons: Optional[List[Dict[str, Any]]] = None) -> Dict[str, Any]:
+    from bot.channels import webchat
+    message = webchat.bot_message(text, buttons)
+    if staff:
+        message["staff"] = staff
+    return message
+
+
+async def to_patient(conversation_id: str, channel: Optional[str], message: Dict[str, Any]) -> bool:
+    """Deliver to the patient's widget (every open tab of that conversation)."""
+    if not live_channel(channel):
+        return False
+    await _state["sio"].emit(_state["event"], message, room=conversation_id,
+                             namespace=_state["namespace"])
+    return True
