@@ -60,7 +60,7 @@ def public_row(row: Dict[str, Any]) -> Dict[str, Any]:
     keys = ("conversation_id", "channel", "country", "last_message_at", "state", "crisis",
             "crisis_at", "requested_at", "no_answer_sent", "taken_by", "taken_by_name", "taken_at")
     item = {key: row.get(key) for key in keys}
-    item["live"] = row.get("channel") in live.LIVE_CHANNELS
+    item["live"] = live.live_channel(row.get("channel"))
     return item
 
 
@@ -117,12 +117,15 @@ async def patient_turn(tracker: Any, output_channel: Any, turn: Any) -> None:
 
 # ------------------------------------------------------------ staff side ---
 
-async def _append(agent: Any, conversation_id: str, events: List[Any]) -> None:
+async def _append(agent: Any, conversation_id: str, events: List[Any]) -> Dict[str, Any]:
+    """Add events under the conversation's lock; the patient's last message metadata."""
     async with agent.lock_store.lock(conversation_id):
         tracker = await agent.processor.get_tracker(conversation_id)
         for event in events:
             tracker.update(event)
         await agent.processor.save_tracker(tracker)
+    latest = tracker.latest_message
+    return dict((latest.metadata if latest is not None else None) or {})
 
 
 def _row(conversation_id: str) -> Dict[str, Any]:
@@ -155,13 +158,14 @@ async def take_over(agent: Any, conversation_id: str, staff: "auth.Staff") -> Di
         taker = (store.get_conversation(eng, conversation_id) or {}).get("taken_by_name")
         raise HandoverError(f"already taken by {taker or 'someone else'}")
     line = patient_line("joined", name=staff.display_name)["text"]
-    await _append(agent, conversation_id, [
+    metadata = await _append(agent, conversation_id, [
         ConversationPaused(), BotUttered(line, {}, {"staff": _staff_marker("join", staff)})])
     store.write_audit(eng, staff.username, "take_over", conversation_id)
-    await live.to_patient(conversation_id, row.get("channel"),
-                          live.widget_message(line, _widget_marker("join", staff)))
+    delivered = await live.to_patient(conversation_id, row.get("channel"),
+                                      live.widget_message(line, _widget_marker("join", staff)),
+                                      metadata)
     return await _announce(conversation_id, {"kind": "staff", "staff": _staff_marker("join", staff),
-                                             "text": line})
+                                             "text": line}, delivered=delivered)
 
 
 async def send(agent: Any, conversation_id: str, staff: "auth.Staff", text: Any) -> Dict[str, Any]:
@@ -176,12 +180,14 @@ async def send(agent: Any, conversation_id: str, staff: "auth.Staff", text: Any)
     row = _row(conversation_id)
     if row.get("state") != "taken" or row.get("taken_by") != staff.username:
         raise HandoverError("take over this conversation first")
-    await _append(agent, conversation_id, [
+    metadata = await _append(agent, conversation_id, [
         BotUttered(text, {}, {"staff": _staff_marker("message", staff)})])
-    await live.to_patient(conversation_id, row.get("channel"),
-                          live.widget_message(text, _widget_marker("message", staff)))
+    delivered = await live.to_patient(conversation_id, row.get("channel"),
+                                      live.widget_message(text, _widget_marker("message", staff)),
+                                      metadata)
     return await _announce(conversation_id, {"kind": "staff", "text": text,
-                                             "staff": _staff_marker("message", staff)}, queue=False)
+                                             "staff": _staff_marker("message", staff)},
+                           queue=False, delivered=delivered)
 
 
 async def hand_back(agent: Any, conversation_id: str, staff: "auth.Staff") -> Dict[str, Any]:
@@ -197,23 +203,28 @@ async def hand_back(agent: Any, conversation_id: str, staff: "auth.Staff") -> Di
     line = patient_line("left", name=name)["text"]
     marker = {"kind": "leave", "name": name, "user": row.get("taken_by")}
     # action_listen: the next patient message starts a fresh turn for the policies.
-    await _append(agent, conversation_id, [BotUttered(line, {}, {"staff": marker}),
-                                           ConversationResumed(), ActionExecuted(ACTION_LISTEN_NAME)])
+    metadata = await _append(agent, conversation_id, [
+        BotUttered(line, {}, {"staff": marker}), ConversationResumed(),
+        ActionExecuted(ACTION_LISTEN_NAME)])
     store.claim(eng, conversation_id, store.conversations.c.state == "taken", state="bot",
                 taken_by=None, taken_by_name=None, requested_at=None, no_answer_sent=False)
     store.write_audit(eng, staff.username, "hand_back", conversation_id)
     clinic = config.clinic()
-    await live.to_patient(conversation_id, row.get("channel"), live.widget_message(
-        line, {"kind": "leave", "name": name, "clinic": clinic.get("short_name") or clinic["name"]}))
-    return await _announce(conversation_id, {"kind": "staff", "staff": marker, "text": line})
+    delivered = await live.to_patient(conversation_id, row.get("channel"), live.widget_message(
+        line, {"kind": "leave", "name": name, "clinic": clinic.get("short_name") or clinic["name"]}),
+        metadata)
+    return await _announce(conversation_id, {"kind": "staff", "staff": marker, "text": line},
+                           delivered=delivered)
 
 
-async def _announce(conversation_id: str, event: Dict[str, Any], queue: bool = True) -> Dict[str, Any]:
+async def _announce(conversation_id: str, event: Dict[str, Any], queue: bool = True,
+                    delivered: bool = True) -> Dict[str, Any]:
     await live.to_watchers(conversation_id, event)
     row = store.get_conversation(store.engine(), conversation_id) or {}
     item = public_row(row)
     if queue:
         await live.to_staff("queue_item", item)
+    item["delivered"] = delivered  # False: stored, but the platform refused it
     return item
 
 
@@ -229,10 +240,10 @@ async def no_answer_sweep(agent: Any) -> int:
             continue  # another replica, or taken meanwhile
         reply = patient_line("no_answer", bool(row.get("crisis")), row.get("country"))
         data = {"buttons": reply["buttons"]} if reply["buttons"] else {}
-        await _append(agent, conversation_id, [BotUttered(reply["text"], data,
-                                                          {"staff": {"kind": "status"}})])
+        metadata = await _append(agent, conversation_id, [
+            BotUttered(reply["text"], data, {"staff": {"kind": "status"}})])
         await live.to_patient(conversation_id, row.get("channel"),
-                              live.widget_message(reply["text"], None, reply["buttons"]))
+                              live.widget_message(reply["text"], None, reply["buttons"]), metadata)
         await _announce(conversation_id, {"kind": "turn", "user": None,
                                           "replies": [{"text": reply["text"],
                                                        "staff": {"kind": "status"}}]})

@@ -11,6 +11,9 @@ The widget's socket.io server (bot/channels/webchat.py) calls
   in the room of one conversation (its messages, live).
 * to the patient: a message to the widget's room (the session id), as the
   channel sends bot messages, with a `staff` marker.
+* messaging channels (Slack, Messenger, Telegram, Twilio SMS): the same lines
+  go out through the channel's own connector (its output channel), prefixed
+  with the staff member's name, when that channel is on.
 * several replicas: with STAFF_REDIS_URL the server uses python-socketio's
   Redis manager, so an emit reaches sockets connected to another replica.
 """
@@ -28,8 +31,9 @@ logger = logging.getLogger(__name__)
 NAMESPACE = "/staff"
 STAFF_ROOM = "staff"
 LIVE_CHANNELS = frozenset({"socketio"})
+MESSAGING_CHANNELS = frozenset({"slack", "facebook", "telegram", "twilio"})
 COOKIE_NAMES = ("__Host-tms_staff", "tms_staff")
-_state: Dict[str, Any] = {"sio": None, "event": "bot_uttered", "namespace": "/"}
+_state: Dict[str, Any] = {"sio": None, "event": "bot_uttered", "namespace": "/", "channels": {}}
 
 
 def conversation_room(conversation_id: str) -> str:
@@ -57,9 +61,19 @@ def same_origin(origin: Optional[str], host: Optional[str]) -> bool:
     return bool(host) and urlsplit(origin.strip().lower()).netloc == host.strip().lower()
 
 
+def register_channels(input_channels: Any) -> None:
+    """Remember the messaging channels that are on (Rasa's app.ctx.input_channels)."""
+    from bot.channels.messaging import DisabledChannel
+    _state["channels"] = {channel.name(): channel for channel in input_channels or []
+                          if channel.name() in MESSAGING_CHANNELS
+                          and not isinstance(channel, DisabledChannel)}
+
+
 def live_channel(channel: Optional[str]) -> bool:
     """Can a staff member reply live on this channel?"""
-    return channel in LIVE_CHANNELS and _state["sio"] is not None
+    if channel in LIVE_CHANNELS:
+        return _state["sio"] is not None
+    return channel in _state["channels"]
 
 
 def attach_webchat(sio: Any, bot_message_evt: str, namespace: Optional[str]) -> None:
@@ -136,10 +150,37 @@ def widget_message(text: str, staff: Optional[Dict[str, Any]] = None,
     return message
 
 
-async def to_patient(conversation_id: str, channel: Optional[str], message: Dict[str, Any]) -> bool:
-    """Deliver to the patient's widget (every open tab of that conversation)."""
+def platform_text(message: Dict[str, Any]) -> str:
+    """A staff message on a messaging platform: the name first, as a person signs a text."""
+    staff = message.get("staff") or {}
+    if staff.get("kind") == "message":
+        clinic = f" ({staff['clinic']})" if staff.get("clinic") else ""
+        return f"{staff.get('name', 'Staff')}{clinic}: {message['text']}"
+    return message["text"]
+
+
+async def to_patient(conversation_id: str, channel: Optional[str], message: Dict[str, Any],
+                     metadata: Optional[Dict[str, Any]] = None) -> bool:
+    """Deliver to the patient: the widget's room, or the messaging channel's connector."""
     if not live_channel(channel):
         return False
-    await _state["sio"].emit(_state["event"], message, room=conversation_id,
-                             namespace=_state["namespace"])
+    if channel in LIVE_CHANNELS:
+        await _state["sio"].emit(_state["event"], message, room=conversation_id,
+                                 namespace=_state["namespace"])
+        return True
+    input_channel = _state["channels"][channel]
+    try:
+        if channel == "slack":  # replies go to the Slack channel the person wrote in
+            output = input_channel.get_output_channel((metadata or {}).get("out_channel"))
+        else:
+            output = input_channel.get_output_channel()
+        buttons = [{"title": reply["title"], "payload": reply["payload"]}
+                   for reply in message.get("quick_replies") or []]
+        if buttons:
+            await output.send_text_with_buttons(conversation_id, platform_text(message), buttons)
+        else:
+            await output.send_text_message(conversation_id, platform_text(message))
+    except Exception as error:  # noqa: BLE001 - stored in the tracker; the console says so
+        logger.error("staff console: %s delivery failed: %s", channel, type(error).__name__)
+        return False
     return True

@@ -13,6 +13,7 @@ from typing import Iterator
 import pytest
 
 from tests import helpers
+from tests.channels.api_stub import ApiStub, channel_env
 from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, Recorder, Servers,  # noqa: F401
                                     _model, recorders, web_ready)
 
@@ -25,6 +26,7 @@ WAIT_SECONDS = 20  # STAFF_WAIT_SECONDS for these servers
 class StaffServers(Servers):
     tracker_db: Path
     log_dir: Path
+    stub: ApiStub  # the messaging platforms' APIs (tests/channels/api_stub.py)
 
 
 def add_user(db: Path, username: str, name: str, role: str, password: str) -> None:
@@ -44,21 +46,25 @@ def staff_servers(tmp_path_factory, web_ready) -> Iterator[StaffServers]:
     add_user(db, "kim", "Kim", "admin", ADMIN_PASSWORD)
     original = helpers.MODEL
     helpers.MODEL = _model()
+    stub = ApiStub()
     actions = helpers.start_action_server(action_port, logs)
     try:
         rasa = helpers.start_rasa_server(rasa_port, action_port, logs, STAFF_HOURS_OVERRIDE="open",
-                                         STAFF_WAIT_SECONDS=str(WAIT_SECONDS))
+                                         STAFF_WAIT_SECONDS=str(WAIT_SECONDS), **channel_env(stub))
     except Exception:
         actions.stop()
+        stub.close()
         raise
     finally:
         helpers.MODEL = original
     servers = StaffServers(rasa_port, helpers.free_port(), rasa, actions)
     servers.tracker_db = db
     servers.log_dir = logs
+    servers.stub = stub
     yield servers
     rasa.stop()
     actions.stop()
+    stub.close()
 
 
 @pytest.fixture(scope="module")

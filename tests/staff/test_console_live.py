@@ -325,6 +325,70 @@ def test_nobody_takes_over_in_time(staff_servers, new_context, artifacts):
     snap(patient, artifacts, "08-widget-nobody-free-crisis.png")
 
 
+def test_messaging_channel_gets_staff_replies_through_its_connector(staff_servers):
+    """Telegram (against the platform stub): the same take-over, by HTTP this time."""
+    from tests.channels import api_stub
+    from tests.channels.payloads import tg_update
+
+    stub, chat_id = staff_servers.stub, 424242
+    start = len(stub.calls)
+
+    def telegram(text: str) -> None:
+        status, _ = api_stub_post(staff_servers.origin + "/webhooks/telegram/webhook",
+                                  tg_update(text, chat_id),
+                                  {"X-Telegram-Bot-Api-Secret-Token": api_stub.TELEGRAM_SECRET})
+        assert status == 200
+
+    def sent(predicate, since):
+        calls = stub.wait(lambda c: c.endpoint == "sendMessage" and predicate(
+            str((c.data or {}).get("text", ""))), start=since, timeout=60)
+        assert calls, [c.data for c in stub.since(since)]
+        return calls
+
+    telegram("can I talk to a real person please")
+    sent(lambda text: "asked the clinic team to join" in text, start)
+    client = Client(staff_servers.origin)
+    client.login("sam", PASSWORD)
+    token = client.csrf()
+    items = json.loads(client.call("GET", "/staff/api/queue")[2])["items"]
+    item = next(i for i in items if i["conversation_id"] == str(chat_id))
+    assert item["channel"] == "telegram" and item["state"] == "waiting" and item["live"]
+    path = f"/staff/api/conversations/{chat_id}"
+    before = len(stub.calls)
+    status, _, body = client.call("POST", path + "/take", data={}, headers={"X-CSRF-Token": token})
+    assert status == 200 and json.loads(body)["conversation"]["delivered"] is True
+    sent(lambda text: f"Sam from {SHORT} joined" in text, before)
+    before = len(stub.calls)
+    client.call("POST", path + "/messages", data={"text": "Hello from the clinic"},
+                headers={"X-CSRF-Token": token})
+    sent(lambda text: text == f"Sam ({SHORT}): Hello from the clinic", before)
+    before = len(stub.calls)
+    telegram("thanks, what are your hours")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        events = json.loads(client.call("GET", path)[2])["events"]
+        if any(e["kind"] == "user" and e["text"] == "thanks, what are your hours" for e in events):
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("the patient's Telegram message never reached the transcript")
+    time.sleep(1.5)
+    assert not [c for c in stub.since(before) if c.endpoint == "sendMessage"], "the bot is paused"
+    client.call("POST", path + "/handback", data={}, headers={"X-CSRF-Token": token})
+    sent(lambda text: "The assistant is back" in text, before)
+
+
+def api_stub_post(url: str, payload, headers):
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json", **headers},
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
 def test_audit_log_has_every_opening(staff_servers):
     client = Client(staff_servers.origin)
     client.login("kim", ADMIN_PASSWORD)

@@ -217,6 +217,9 @@
     note.textContent = "";
     return api("POST", "/conversations/" + encodeURIComponent(openId) + path, body).then(function (data) {
       upsert(data.conversation);
+      if (data.conversation.delivered === false) {
+        note.textContent = "Saved in the conversation, but the patient's app did not accept it.";
+      }
       return data;
     }).catch(function (e) { note.textContent = e.message; throw e; });
   }
