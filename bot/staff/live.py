@@ -118,6 +118,14 @@ def attach_webchat(sio: Any, bot_message_evt: str, namespace: Optional[str]) -> 
         return {"ok": True}
 
 
+def start_manager() -> None:
+    """Start listening to the other replicas now (python-socketio waits for a first connection)."""
+    sio = _state["sio"]
+    if sio is not None and settings.redis_url() and not getattr(sio, "manager_initialized", True):
+        sio.manager_initialized = True
+        sio.manager.initialize()
+
+
 async def _enter(sid: str, room: str) -> None:
     result = _state["sio"].enter_room(sid, room, namespace=NAMESPACE)
     if hasattr(result, "__await__"):

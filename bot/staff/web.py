@@ -266,6 +266,7 @@ def blueprint() -> Blueprint:
     @bp.listener("after_server_start")
     async def start_sweeper(app: Any, loop: Any) -> None:
         live.register_channels(getattr(app.ctx, "input_channels", None))
+        live.start_manager()
         tasks.append(loop.create_task(_sweep_forever(app)))
 
     @bp.listener("before_server_stop")
