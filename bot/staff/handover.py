@@ -20,7 +20,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from bot import config
-from bot.staff import auth, hours, live, settings, store
+from bot.staff import auth, hours, live, review, settings, store
 
 logger = logging.getLogger(__name__)
 MAX_STAFF_MESSAGE_CHARS = 2000
@@ -105,6 +105,7 @@ async def patient_turn(tracker: Any, output_channel: Any, turn: Any) -> None:
             await output_channel.send_text_message(conversation_id, reply["text"])
         turn.replies.append({"text": reply["text"], "staff": {"kind": "status"}})
     row = store.upsert_conversation(eng, conversation_id, **values)
+    review.record(eng, conversation_id, turn)
     item = public_row(row)
     item["alert"] = "crisis" if new_crisis else ("handoff" if line == "waiting" and state == "bot"
                                                  else None)

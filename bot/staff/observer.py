@@ -30,6 +30,7 @@ CRISIS_INTENT = "crisis"
 CRISIS_ACTIONS = frozenset({"action_crisis_handoff"})
 CRISIS_RESPONSES = frozenset({"utter_crisis", "utter_crisis_unsafe"})
 HANDOFF_ACTIONS = frozenset({"action_human_handoff"})
+FALLBACK_ACTIONS = frozenset({"action_fallback_suggestions", "action_default_fallback"})
 _state: Dict[str, Any] = {"installed": False}
 
 
@@ -46,6 +47,8 @@ class Turn:
     handoff: bool
     paused: bool
     replies: List[Dict[str, Any]] = field(default_factory=list)
+    topic: Optional[str] = None          # faq/<topic> when the FAQ selector answered
+    fallback_reply: bool = False         # the assistant fell back (suggestions / default)
 
 
 def analyse(events: List[Any], paused: bool = False) -> Optional[Turn]:
@@ -65,17 +68,25 @@ def analyse(events: List[Any], paused: bool = False) -> Optional[Turn]:
     turn = Turn(text=user.text or "", timestamp=float(user.timestamp or 0),
                 channel=user.input_channel, country=_country(metadata),
                 intent=intent, confidence=(user.intent or {}).get("confidence"),
-                crisis=intent == CRISIS_INTENT, handoff=False, paused=paused)
+                crisis=intent == CRISIS_INTENT, handoff=False, paused=paused,
+                topic=_topic(user.parse_data))
     for event in events[start + 1:]:
         if isinstance(event, ActionExecuted):
             turn.crisis |= event.action_name in CRISIS_ACTIONS
             turn.handoff |= event.action_name in HANDOFF_ACTIONS
+            turn.fallback_reply |= event.action_name in FALLBACK_ACTIONS
         elif isinstance(event, BotUttered):
             utter = (event.metadata or {}).get("utter_action")
             turn.crisis |= utter in CRISIS_RESPONSES
             turn.replies.append({"text": event.text or "", "timestamp": event.timestamp,
                                  "staff": (event.metadata or {}).get("staff")})
     return turn
+
+
+def _topic(parse_data: Any) -> Optional[str]:
+    selector = ((parse_data or {}).get("response_selector") or {}).get("faq") or {}
+    key = (selector.get("response") or {}).get("intent_response_key")
+    return key if isinstance(key, str) and key.startswith("faq/") else None
 
 
 def _country(metadata: Dict[str, Any]) -> Optional[str]:

@@ -9,6 +9,7 @@ audit log without another service. Tables are created when missing.
 - staff_login_failures failed logins (the rate limit counts them; all replicas)
 - staff_audit          who opened / took over / handed back which conversation, when
 - staff_conversations  the queue: channel, country, last message time, state
+- staff_turns          one row per patient turn, without its text (review, counts)
 """
 from __future__ import annotations
 
@@ -78,6 +79,27 @@ conversations = sa.Table(
     sa.Column("taken_by_name", sa.String(64)),
     sa.Column("taken_at", sa.Float),
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+
+# One row per patient turn for the review pages (bot.staff.review); no text.
+turns = sa.Table(
+    "staff_turns", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(255), nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("event_time", sa.Float, nullable=False),  # the UserUttered's timestamp
+    sa.Column("channel", sa.String(64)),
+    sa.Column("intent", sa.String(128)),
+    sa.Column("topic", sa.String(128)),
+    sa.Column("confidence", sa.Float),
+    sa.Column("fallback", sa.Boolean, nullable=False, default=False),
+    sa.Column("low_confidence", sa.Boolean, nullable=False, default=False),
+    sa.Column("crisis", sa.Boolean, nullable=False, default=False),
+    sa.Column("handoff", sa.Boolean, nullable=False, default=False),
+    sa.Column("label", sa.String(128)),
+    sa.Column("labelled_by", sa.String(64)),
+    sa.Column("labelled_at", sa.Float),
 )
 
 

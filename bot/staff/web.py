@@ -27,13 +27,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
-from bot.staff import auth, handover, live, settings, store
+from bot.staff import auth, handover, live, review, settings, store
 
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "bot" / "web" / "staff"
 STATIC = {"console.js": "application/javascript; charset=utf-8",
+          "review.js": "application/javascript; charset=utf-8",
           "console.css": "text/css; charset=utf-8"}
 LOGIN_COOKIE = "tms_staff_login"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -204,7 +205,17 @@ def blueprint() -> Blueprint:
         del resp.cookies[cookie_name()]
         return resp
 
-    @bp.route("/static/<name:(console\\.js|console\\.css)>", methods=["GET"])
+    @bp.route("/review", methods=["GET"])
+    async def review_page(request: Request) -> HTTPResponse:
+        _no_cors(request)
+        staff = current(request)
+        if staff is None:
+            return _headers(response.redirect("/staff/login", status=303))
+        return _page("review.html", {"CSRF": staff.csrf_token, "NAME": staff.display_name,
+                                     "ROLE": staff.role,
+                                     "EXPORT_HIDDEN": "" if staff.is_admin else "hidden"})
+
+    @bp.route("/static/<name:(console\\.js|review\\.js|console\\.css)>", methods=["GET"])
     async def static(request: Request, name: str) -> HTTPResponse:
         _no_cors(request)
         return _headers(response.raw((PAGES / name).read_bytes(), content_type=STATIC[name]))
@@ -254,6 +265,74 @@ def blueprint() -> Blueprint:
         item = await handover.hand_back(request.app.ctx.agent, conversation_id, staff)
         return _json({"conversation": item})
 
+    @bp.route("/api/review/search", methods=["GET"])
+    @api()
+    async def review_search(request: Request, staff: auth.Staff) -> HTTPResponse:
+        try:
+            since = _day(request.args.get("since"))
+            until = _day(request.args.get("until"), end=True)
+        except ValueError:
+            return _json({"error": "dates are YYYY-MM-DD"}, 400)
+        flags = [f for f in (request.args.get("flags") or "").split(",") if f]
+        rows = review.search(store.engine(), since, until, request.args.get("topic") or None, flags)
+        return _json({"conversations": rows})
+
+    @bp.route("/api/review/needs", methods=["GET"])
+    @api()
+    async def review_needs(request: Request, staff: auth.Staff) -> HTTPResponse:
+        eng = store.engine()
+        agent = request.app.ctx.agent
+        trackers: Dict[str, Any] = {}
+        items = []
+        for row in review.needs_review(eng):
+            conversation_id = row["conversation_id"]
+            if conversation_id not in trackers:
+                trackers[conversation_id] = await agent.tracker_store.retrieve_full_tracker(
+                    conversation_id)
+                store.write_audit(eng, staff.username, "review", conversation_id)
+            tracker = trackers[conversation_id]
+            text = review.text_of(tracker.events if tracker else [], row["event_time"])
+            if text is None:
+                continue  # the conversation was deleted (retention)
+            items.append({"id": row["id"], "conversation_id": conversation_id, "at": row["at"],
+                          "text": text, "intent": row["intent"], "topic": row["topic"],
+                          "confidence": row["confidence"], "fallback": row["fallback"]})
+        return _json({"items": items,
+                      "choices": review.intent_choices(agent.domain.intents)})
+
+    @bp.route("/api/review/<turn_id:int>/label", methods=["POST"])
+    @api(write=True)
+    async def review_label(request: Request, staff: auth.Staff, turn_id: int) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        intent = body.get("intent")
+        if intent not in review.intent_choices(request.app.ctx.agent.domain.intents):
+            return _json({"error": "pick one of the listed intents"}, 400)
+        if not review.label(store.engine(), turn_id, intent, staff.username):
+            return _json({"error": "no such line"}, 404)
+        return _json({"ok": True})
+
+    @bp.route("/api/review/export", methods=["GET"])
+    @api()
+    async def review_export(request: Request, staff: auth.Staff) -> HTTPResponse:
+        if not staff.is_admin:
+            return _json({"error": "admins only"}, 403)
+        eng = store.engine()
+        agent = request.app.ctx.agent
+        lines, trackers = [], {}
+        for row in review.labelled(eng):
+            conversation_id = row["conversation_id"]
+            if conversation_id not in trackers:
+                trackers[conversation_id] = await agent.tracker_store.retrieve_full_tracker(
+                    conversation_id)
+            tracker = trackers[conversation_id]
+            text = review.text_of(tracker.events if tracker else [], row["event_time"])
+            if text:
+                lines.append((row["label"], text))
+        store.write_audit(eng, staff.username, "export")
+        return _headers(response.text(review.nlu_yaml(lines), content_type="text/yaml; charset=utf-8",
+                                      headers={"Content-Disposition":
+                                               'attachment; filename="nlu_reviewed.yml"'}))
+
     @bp.route("/api/audit", methods=["GET"])
     @api()
     async def audit_log(request: Request, staff: auth.Staff) -> HTTPResponse:
@@ -277,6 +356,15 @@ def blueprint() -> Blueprint:
         tasks.clear()
 
     return bp
+
+
+def _day(value: Optional[str], end: bool = False) -> Optional[float]:
+    """YYYY-MM-DD (UTC) as a timestamp: the day's start, or the next day's for an end date."""
+    if not value:
+        return None
+    from datetime import datetime, timedelta, timezone
+    day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return (day + timedelta(days=1) if end else day).timestamp()
 
 
 async def _sweep_forever(app: Any) -> None:

@@ -389,6 +389,43 @@ def api_stub_post(url: str, payload, headers):
         return error.code, error.read()
 
 
+def test_review_pick_an_intent_and_export(staff_servers, new_context, artifacts):
+    from tests.helpers import rest_say
+
+    unclear = "qwx blorp vrrm zzt"
+    rest_say(staff_servers.port, "review-patient", unclear)
+    context = new_context(bypass_csp=True)  # axe-core is injected below
+    page = staff_login(context, staff_servers.origin)
+    page.goto(staff_servers.origin + "/staff/review")
+    item = page.locator(".need", has_text=unclear)
+    expect(item).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#export")).to_be_hidden()  # staff, not admin
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
+    snap(page, artifacts, "11-review-needs.png")
+    item.locator("select").select_option("faq/cost")
+    item.locator("button", has_text="Save").click()
+    expect(page.locator("#needs-status")).to_have_text("Saved as faq/cost.")
+    page.check("input[value=fallback]")
+    page.click("#search button[type=submit]")
+    expect(page.locator("#results a[href='/staff#review-patient']")).to_be_visible(timeout=TIMEOUT)
+    snap(page, artifacts, "12-review-search.png")
+
+    staff = Client(staff_servers.origin)
+    staff.login("sam", PASSWORD)
+    assert staff.call("GET", "/staff/api/review/export")[0] == 403  # admins only
+    assert staff.call("POST", "/staff/api/review/1/label", data={"intent": "faq/cost"})[0] == 403
+    admin = Client(staff_servers.origin)
+    admin.login("kim", ADMIN_PASSWORD)
+    status, headers, body = admin.call("GET", "/staff/api/review/export")
+    assert status == 200 and "attachment" in headers["Content-Disposition"]
+    import yaml
+    exported = yaml.safe_load(body)
+    assert {"intent": "faq/cost", "examples": f"- {unclear}\n"} in exported["nlu"]
+
+
 def test_audit_log_has_every_opening(staff_servers):
     client = Client(staff_servers.origin)
     client.login("kim", ADMIN_PASSWORD)
@@ -410,7 +447,7 @@ def test_audit_log_has_every_opening(staff_servers):
             "SELECT COUNT(*) FROM staff_audit WHERE action='open'")).scalar_one()
         actions = {row[0] for row in conn.execute(sa.text("SELECT action FROM staff_audit"))}
     assert after - before == len(items)
-    assert {"login", "open", "take_over", "hand_back", "logout"} <= actions
+    assert {"login", "open", "take_over", "hand_back", "logout", "review", "export"} <= actions
 
 
 def test_console_pages_pass_axe(staff_servers, new_context, artifacts):

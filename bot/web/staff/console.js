@@ -278,5 +278,10 @@
   api("GET", "/me").then(function (data) {
     me = data;
     return loadQueue();
-  }).then(connect).catch(function (e) { note.textContent = e.message; });
+  }).then(function () {
+    connect();
+    // /staff#<conversation id>: opened from the review page
+    var wanted = decodeURIComponent(window.location.hash.slice(1));
+    if (wanted) { select(wanted); }
+  }).catch(function (e) { note.textContent = e.message; });
 })();
