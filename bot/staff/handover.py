@@ -161,7 +161,8 @@ async def take_over(agent: Any, conversation_id: str, staff: "auth.Staff") -> Di
     line = patient_line("joined", name=staff.display_name)["text"]
     metadata = await _append(agent, conversation_id, [
         ConversationPaused(), BotUttered(line, {}, {"staff": _staff_marker("join", staff)})])
-    store.write_audit(eng, staff.username, "take_over", conversation_id)
+    waited = store.now() - row["requested_at"] if row.get("requested_at") else None
+    store.write_audit(eng, staff.username, "take_over", conversation_id, waited)
     delivered = await live.to_patient(conversation_id, row.get("channel"),
                                       live.widget_message(line, _widget_marker("join", staff)),
                                       metadata)

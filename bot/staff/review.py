@@ -33,18 +33,18 @@ def low_confidence_threshold(env: Mapping[str, str] = os.environ) -> float:
 
 
 def record(eng: sa.engine.Engine, conversation_id: str, turn: Any) -> None:
-    """One row per patient turn (no text). Commands ("/intent") are not questions: skipped."""
-    if turn.text.startswith("/"):
-        return
+    """One row per patient turn (no text). Buttons ("/intent") are counted, never reviewed."""
+    command = turn.text.startswith("/")
     confidence = turn.confidence if isinstance(turn.confidence, (int, float)) else None
-    fallback = turn.intent in FALLBACK_INTENTS or turn.fallback_reply
-    low = confidence is not None and confidence < low_confidence_threshold() and not turn.crisis
+    fallback = not command and (turn.intent in FALLBACK_INTENTS or turn.fallback_reply)
+    low = (not command and confidence is not None and confidence < low_confidence_threshold()
+           and not turn.crisis)
     with eng.begin() as conn:
         conn.execute(turns.insert().values(
             conversation_id=conversation_id, at=store.now(), event_time=turn.timestamp,
             channel=turn.channel, intent=turn.intent, topic=turn.topic, confidence=confidence,
             fallback=bool(fallback), low_confidence=bool(low), crisis=bool(turn.crisis),
-            handoff=bool(turn.handoff)))
+            handoff=bool(turn.handoff), command=command))
 
 
 def search(eng: sa.engine.Engine, since: Optional[float] = None, until: Optional[float] = None,

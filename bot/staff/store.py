@@ -61,6 +61,7 @@ audit = sa.Table(
     sa.Column("username", sa.String(64), nullable=False),
     sa.Column("action", sa.String(32), nullable=False),
     sa.Column("conversation_id", sa.String(255)),
+    sa.Column("seconds", sa.Float),  # take_over: how long the person had waited
 )
 
 conversations = sa.Table(
@@ -97,6 +98,7 @@ turns = sa.Table(
     sa.Column("low_confidence", sa.Boolean, nullable=False, default=False),
     sa.Column("crisis", sa.Boolean, nullable=False, default=False),
     sa.Column("handoff", sa.Boolean, nullable=False, default=False),
+    sa.Column("command", sa.Boolean, nullable=False, default=False),  # a button ("/intent")
     sa.Column("label", sa.String(128)),
     sa.Column("labelled_by", sa.String(64)),
     sa.Column("labelled_at", sa.Float),
@@ -178,10 +180,10 @@ def disable_user(eng: sa.engine.Engine, username: str) -> bool:
 # ---------------------------------------------------------------- audit ---
 
 def write_audit(eng: sa.engine.Engine, username: str, action: str,
-                conversation_id: Optional[str] = None) -> None:
+                conversation_id: Optional[str] = None, seconds: Optional[float] = None) -> None:
     with eng.begin() as conn:
         conn.execute(audit.insert().values(at=now(), username=username, action=action,
-                                           conversation_id=conversation_id))
+                                           conversation_id=conversation_id, seconds=seconds))
 
 
 def read_audit(eng: sa.engine.Engine, limit: int = 200) -> List[Dict[str, Any]]:

@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import config
-from bot.staff import auth, handover, live, review, settings, store
+from bot.staff import auth, counts, handover, live, review, settings, store
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PAGES = ROOT / "bot" / "web" / "staff"
 STATIC = {"console.js": "application/javascript; charset=utf-8",
           "review.js": "application/javascript; charset=utf-8",
+          "counts.js": "application/javascript; charset=utf-8",
           "console.css": "text/css; charset=utf-8"}
+CHART_JS = ROOT / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"  # npm, served here
 LOGIN_COOKIE = "tms_staff_login"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -215,7 +217,25 @@ def blueprint() -> Blueprint:
                                      "ROLE": staff.role,
                                      "EXPORT_HIDDEN": "" if staff.is_admin else "hidden"})
 
-    @bp.route("/static/<name:(console\\.js|review\\.js|console\\.css)>", methods=["GET"])
+    @bp.route("/counts", methods=["GET"])
+    async def counts_page(request: Request) -> HTTPResponse:
+        _no_cors(request)
+        staff = current(request)
+        if staff is None:
+            return _headers(response.redirect("/staff/login", status=303))
+        return _page("counts.html", {"NAME": staff.display_name, "ROLE": staff.role})
+
+    @bp.route("/vendor/chart.umd.min.js", methods=["GET"])
+    async def chart_js(request: Request) -> HTTPResponse:
+        _no_cors(request)
+        if not CHART_JS.is_file():
+            logger.error("staff console: %s missing: run scripts/setup_web.sh (npm ci)", CHART_JS)
+            return response.text("chart.js not installed (run npm ci)", status=503)
+        return _headers(response.raw(CHART_JS.read_bytes(),
+                                     content_type="application/javascript; charset=utf-8"))
+
+    @bp.route("/static/<name:(console\\.js|review\\.js|counts\\.js|console\\.css)>",
+              methods=["GET"])
     async def static(request: Request, name: str) -> HTTPResponse:
         _no_cors(request)
         return _headers(response.raw((PAGES / name).read_bytes(), content_type=STATIC[name]))
@@ -332,6 +352,15 @@ def blueprint() -> Blueprint:
         return _headers(response.text(review.nlu_yaml(lines), content_type="text/yaml; charset=utf-8",
                                       headers={"Content-Disposition":
                                                'attachment; filename="nlu_reviewed.yml"'}))
+
+    @bp.route("/api/counts", methods=["GET"])
+    @api()
+    async def counts_api(request: Request, staff: auth.Staff) -> HTTPResponse:
+        try:
+            days = int(request.args.get("days") or 28)
+        except ValueError:
+            return _json({"error": "days must be a whole number"}, 400)
+        return _json(counts.counts(store.engine(), request.args.get("period") or "day", days))
 
     @bp.route("/api/audit", methods=["GET"])
     @api()

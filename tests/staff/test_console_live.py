@@ -62,9 +62,9 @@ class Client:
                                          method=method)
         try:
             with self.opener.open(request, timeout=30) as response:
-                return response.status, dict(response.headers), response.read()
+                return response.status, response.headers, response.read()  # case-insensitive
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read()
+            return error.code, error.headers, error.read()
 
     def login(self, username: str, password: str):
         status, _, body = self.call("GET", "/staff/login")
@@ -80,16 +80,18 @@ class Client:
 
 
 STAFF_GETS = ["/staff/api/me", "/staff/api/queue", "/staff/api/conversations/abc12345",
-              "/staff/api/audit"]
-STAFF_POSTS = ["/staff/api/conversations/abc12345/take",
+              "/staff/api/audit", "/staff/api/review/search", "/staff/api/review/needs",
+              "/staff/api/review/export", "/staff/api/counts"]
+STAFF_POSTS = ["/staff/api/review/1/label", "/staff/api/conversations/abc12345/take",
                "/staff/api/conversations/abc12345/messages",
                "/staff/api/conversations/abc12345/handback"]
 
 
 def test_every_staff_route_needs_a_session(staff_servers):
     client = Client(staff_servers.origin)
-    status, headers, _ = client.call("GET", "/staff")
-    assert status == 303 and headers["Location"].endswith("/staff/login")
+    for page in ("/staff", "/staff/review", "/staff/counts"):
+        status, headers, _ = client.call("GET", page)
+        assert status == 303 and headers["Location"].endswith("/staff/login"), page
     for path in STAFF_GETS:
         assert client.call("GET", path)[0] == 401, path
     for path in STAFF_POSTS:
@@ -424,6 +426,33 @@ def test_review_pick_an_intent_and_export(staff_servers, new_context, artifacts)
     import yaml
     exported = yaml.safe_load(body)
     assert {"intent": "faq/cost", "examples": f"- {unclear}\n"} in exported["nlu"]
+
+
+def test_counts_page_charts_what_happened(staff_servers, new_context, artifacts):
+    context = new_context(bypass_csp=False)
+    page = staff_login(context, staff_servers.origin)
+    status, headers, _ = Client(staff_servers.origin).call("GET", "/staff/vendor/chart.umd.min.js")
+    assert status == 200 and "javascript" in headers["Content-Type"]
+    page.goto(staff_servers.origin + "/staff/counts")
+    expect(page.locator("#counts-status")).to_contain_text("Showing 28 day(s)", timeout=TIMEOUT)
+    assert page.evaluate("Object.keys(window.__staffCounts.charts).length") == 3
+    today = page.locator("#table tbody tr").last
+    cells = today.locator("td").all_inner_texts()
+    conversations, questions, _, handoffs, crisis, takeovers = (cells[0], cells[1], cells[2],
+                                                               cells[3], cells[4], cells[5])
+    assert int(conversations) >= 4 and int(questions) >= int(conversations)
+    assert int(handoffs) >= 3 and int(crisis) >= 3 and int(takeovers) >= 3
+    assert cells[6] != "–"  # a median wait
+    assert not context.recorder.page_errors and not context.recorder.console_errors
+    snap(page, artifacts, "13-counts.png")
+    axe_page = new_context(bypass_csp=True).new_page()
+    axe_page.context.add_cookies(context.cookies())
+    axe_page.goto(staff_servers.origin + "/staff/counts")
+    expect(axe_page.locator("#counts-status")).to_contain_text("Showing", timeout=TIMEOUT)
+    axe_page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = axe_page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, bad
 
 
 def test_audit_log_has_every_opening(staff_servers):

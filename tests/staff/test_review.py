@@ -30,12 +30,12 @@ def test_turns_are_recorded_without_text_and_flagged(eng):
     review.record(eng, "c1", turn("blorp zzz", "nlu_fallback", 0.2))
     review.record(eng, "c2", turn("is it like shock therapy", "faq", 0.41, topic="faq/vs_ect",
                                   timestamp=1000.0))
-    review.record(eng, "c2", turn("/human_handoff", "human_handoff", 1.0))  # a button: skipped
+    review.record(eng, "c2", turn("/human_handoff", "human_handoff", 0.1))  # a button: not reviewed
     review.record(eng, "c3", turn("what does it cost", "faq", 0.5,
                                   ActionExecuted("action_fallback_suggestions"), topic="faq/cost"))
     with eng.connect() as conn:
         rows = conn.execute(review.turns.select()).mappings().all()
-    assert len(rows) == 4
+    assert len(rows) == 5 and sum(row["command"] for row in rows) == 1
     assert not any("blorp" in str(value) or "shock" in str(value)
                    for row in rows for value in row.values())  # no text stored
     needs = review.needs_review(eng)
