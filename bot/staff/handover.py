@@ -19,6 +19,8 @@ import functools
 import logging
 from typing import Any, Dict, List, Optional
 
+import sqlalchemy as sa
+
 from bot import config
 from bot.staff import auth, hours, live, review, settings, store
 
@@ -83,6 +85,8 @@ async def patient_turn(tracker: Any, output_channel: Any, turn: Any) -> None:
     if turn.crisis:
         values.update(crisis=True, crisis_at=at)
     state = row.get("state") or "bot"
+    if state == "taken" and not row.get("patient_waiting_since"):
+        values["patient_waiting_since"] = at  # cleared by the staff member's next message
     line = None
     if turn.handoff and state != "taken":
         if not live.live_channel(turn.channel):
@@ -155,7 +159,7 @@ async def take_over(agent: Any, conversation_id: str, staff: "auth.Staff") -> Di
         raise HandoverError("this channel can't get live replies: call or e-mail the patient")
     if not store.claim(eng, conversation_id, store.conversations.c.state != "taken",
                        state="taken", taken_by=staff.username, taken_by_name=staff.display_name,
-                       taken_at=store.now()):
+                       taken_at=store.now(), patient_waiting_since=None):
         taker = (store.get_conversation(eng, conversation_id) or {}).get("taken_by_name")
         raise HandoverError(f"already taken by {taker or 'someone else'}")
     line = patient_line("joined", name=staff.display_name)["text"]
@@ -184,6 +188,8 @@ async def send(agent: Any, conversation_id: str, staff: "auth.Staff", text: Any)
         raise HandoverError("take over this conversation first")
     metadata = await _append(agent, conversation_id, [
         BotUttered(text, {}, {"staff": _staff_marker("message", staff)})])
+    store.claim(store.engine(), conversation_id, store.conversations.c.taken_by == staff.username,
+                patient_waiting_since=None)
     delivered = await live.to_patient(conversation_id, row.get("channel"),
                                       live.widget_message(text, _widget_marker("message", staff)),
                                       metadata)
@@ -209,7 +215,8 @@ async def hand_back(agent: Any, conversation_id: str, staff: "auth.Staff") -> Di
         BotUttered(line, {}, {"staff": marker}), ConversationResumed(),
         ActionExecuted(ACTION_LISTEN_NAME)])
     store.claim(eng, conversation_id, store.conversations.c.state == "taken", state="bot",
-                taken_by=None, taken_by_name=None, requested_at=None, no_answer_sent=False)
+                taken_by=None, taken_by_name=None, requested_at=None, no_answer_sent=False,
+                patient_waiting_since=None)
     store.write_audit(eng, staff.username, "hand_back", conversation_id)
     clinic = config.clinic()
     delivered = await live.to_patient(conversation_id, row.get("channel"), live.widget_message(
@@ -251,6 +258,43 @@ async def no_answer_sweep(agent: Any) -> int:
                                                        "staff": {"kind": "status"}}]})
         told += 1
     return told
+
+
+async def unanswered_sweep(agent: Any) -> int:
+    """A taken conversation nobody answers for STAFF_REPLY_SECONDS goes back to the assistant.
+
+    The bot never leaves a person talking to nobody: the patient is told, with
+    the clinic's contact (and the crisis line in a crisis conversation).
+    """
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed
+
+    eng = store.engine()
+    done = 0
+    for row in store.unanswered_since(eng, store.now() - settings.reply_seconds()):
+        conversation_id = row["conversation_id"]
+        c = store.conversations.c
+        if not store.claim(eng, conversation_id, sa.and_(
+                c.state == "taken", c.patient_waiting_since == row["patient_waiting_since"]),
+                state="bot", taken_by=None, taken_by_name=None, requested_at=None,
+                no_answer_sent=False, patient_waiting_since=None):
+            continue  # answered meanwhile, or another replica did it
+        name = row.get("taken_by_name") or "The clinic team"
+        reply = patient_line("stepped_away", bool(row.get("crisis")), row.get("country"), name=name)
+        marker = {"kind": "leave", "name": name, "user": row.get("taken_by"), "auto": True}
+        data = {"buttons": reply["buttons"]} if reply["buttons"] else {}
+        metadata = await _append(agent, conversation_id, [
+            BotUttered(reply["text"], data, {"staff": marker}), ConversationResumed(),
+            ActionExecuted(ACTION_LISTEN_NAME)])
+        store.write_audit(eng, row.get("taken_by") or "-", "auto_hand_back", conversation_id)
+        clinic = config.clinic()
+        await live.to_patient(conversation_id, row.get("channel"), live.widget_message(
+            reply["text"], {"kind": "leave", "name": name,
+                            "clinic": clinic.get("short_name") or clinic["name"]},
+            reply["buttons"]), metadata)
+        await _announce(conversation_id, {"kind": "staff", "staff": marker, "text": reply["text"]})
+        done += 1
+    return done
 
 
 def sa_and_waiting() -> Any:

@@ -14,6 +14,9 @@ wrappers, like bot/production's patches):
   silent, EXCEPT for crisis language: a crisis message always gets the
   crisis reply at once (the rules run as usual), and the console shows the
   alert.
+* a new session (idle expiry, or bot.production.sessions' SESSION_MAX_TURNS)
+  resets Rasa's pause: when the queue says a person has the conversation, the
+  pause is recorded again at the start of the new session.
 
 Nothing here may break a patient's turn: errors are logged (no text) and
 swallowed.
@@ -105,6 +108,20 @@ async def _after_turn(processor: Any, output_channel: Any, tracker: Any) -> None
         logger.error("staff console: turn not recorded: %s", type(error).__name__)
 
 
+def keep_paused(tracker: Any, events_before: int) -> bool:
+    """After a session start: pause again if a person still has the conversation."""
+    from rasa.shared.core.events import ConversationPaused
+    from bot.staff import store
+
+    if len(tracker.events) == events_before or tracker.is_paused():
+        return False
+    row = store.get_conversation(store.engine(), tracker.sender_id)
+    if not row or row.get("state") != "taken":
+        return False
+    tracker.update(ConversationPaused())
+    return True
+
+
 def install() -> None:
     """Wrap the processor (idempotent)."""
     if _state["installed"]:
@@ -114,6 +131,16 @@ def install() -> None:
     from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
     original_loop = MessageProcessor._run_prediction_loop
+    original_session = MessageProcessor._update_tracker_session
+
+    async def _update_tracker_session(self: Any, tracker: Any, output_channel: Any,
+                                      metadata: Any = None) -> None:
+        before = len(tracker.events)
+        await original_session(self, tracker, output_channel, metadata)
+        try:
+            keep_paused(tracker, before)
+        except Exception as error:  # noqa: BLE001 - never break the patient's turn
+            logger.error("staff console: pause not carried over: %s", type(error).__name__)
 
     async def _run_prediction_loop(self: Any, output_channel: Any, tracker: Any) -> None:
         await original_loop(self, output_channel, tracker)
@@ -130,5 +157,6 @@ def install() -> None:
             USER_INTENT_RESTART, CRISIS_INTENT)
 
     MessageProcessor._run_prediction_loop = _run_prediction_loop
+    MessageProcessor._update_tracker_session = _update_tracker_session
     MessageProcessor._should_handle_message = staticmethod(_should_handle_message)
     _state["installed"] = True

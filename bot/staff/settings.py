@@ -4,6 +4,7 @@
 |---|---|---|
 | (an account) | none | the console is off until `python -m bot.staff add-user` made one |
 | STAFF_WAIT_SECONDS | 180 | no take-over by then: the widget says nobody is free |
+| STAFF_REPLY_SECONDS | 300 | a taken conversation whose patient waits this long for a reply goes back to the assistant |
 | STAFF_OPEN_MINUTES | 30 | conversations active this recently are listed as "open" |
 | STAFF_COOKIE_SECURE | true in production (TRACKER_DB_URL set), else false | Secure cookie (HTTPS only) |
 | STAFF_SESSION_HOURS | 12 | a login lasts this long |
@@ -31,6 +32,10 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
 
 def wait_seconds(env: Mapping[str, str] = os.environ) -> float:
     return _number(env, "STAFF_WAIT_SECONDS", 180, 5, 3600)
+
+
+def reply_seconds(env: Mapping[str, str] = os.environ) -> float:
+    return _number(env, "STAFF_REPLY_SECONDS", 300, 5, 24 * 3600)
 
 
 def open_seconds(env: Mapping[str, str] = os.environ) -> float:

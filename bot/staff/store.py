@@ -79,6 +79,7 @@ conversations = sa.Table(
     sa.Column("taken_by", sa.String(64)),
     sa.Column("taken_by_name", sa.String(64)),
     sa.Column("taken_at", sa.Float),
+    sa.Column("patient_waiting_since", sa.Float),  # first unanswered message while taken
     sa.Column("updated_at", sa.Float, nullable=False),
 )
 
@@ -249,6 +250,15 @@ def priority(row: Mapping[str, Any]) -> tuple:
     state_rank = {"waiting": 0, "taken": 1, "bot": 2}.get(row.get("state"), 3)
     crisis_rank = 0 if row.get("crisis") and row.get("state") != "taken" else 1
     return (crisis_rank, state_rank, -(row.get("last_message_at") or 0))
+
+
+def unanswered_since(eng: sa.engine.Engine, before: float) -> List[Dict[str, Any]]:
+    """Taken conversations whose patient has waited for a reply since before `before`."""
+    with eng.connect() as conn:
+        rows = conn.execute(sa.select(conversations).where(sa.and_(
+            conversations.c.state == "taken",
+            conversations.c.patient_waiting_since <= before))).mappings()
+        return [dict(row) for row in rows]
 
 
 def waiting_since(eng: sa.engine.Engine, before: float) -> List[Dict[str, Any]]:

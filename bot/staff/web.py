@@ -404,6 +404,7 @@ async def _sweep_forever(app: Any) -> None:
             continue
         try:
             await handover.no_answer_sweep(agent)
+            await handover.unanswered_sweep(agent)
         except Exception as error:  # noqa: BLE001 - try again next round
             logger.error("staff console: no-answer sweep failed: %s", type(error).__name__)
 

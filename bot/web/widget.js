@@ -337,8 +337,8 @@
   var nodes = {};  // message id -> element
   function renderMessage(msg, live) {
     var node;
-    if (msg.staff && msg.role === "bot") {
-      node = renderStaff(msg);
+    if (msg.staff && msg.role === "bot" && !(msg.staff.kind !== "message" && (msg.buttons || []).length)) {
+      node = renderStaff(msg);  // a line with crisis buttons is shown as the bot's card instead
     } else if (msg.role === "user") {
       node = el("div", { className: "msg user" },
                 [el("span", { className: "sr-only", text: t("you") + " " }),

@@ -146,3 +146,71 @@ def test_cookie_and_origin_helpers():
     assert not live.same_origin("http://evil.example", "127.0.0.1:5005")
     assert not live.same_origin("null", "127.0.0.1:5005")
     assert live.same_origin(None, "127.0.0.1:5005")  # not a browser
+
+
+def test_a_new_session_keeps_the_pause_while_a_person_has_the_chat(console):
+    from rasa.shared.core.events import ConversationPaused, SessionStarted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    tracker = DialogueStateTracker("conv-long", [])
+    tracker.update(ConversationPaused())
+    before = len(tracker.events)
+    tracker.update(SessionStarted())  # what Rasa does on expiry / SESSION_MAX_TURNS
+    assert not tracker.is_paused()
+    assert observer.keep_paused(tracker, before) is False  # nobody has it in the queue
+    store.upsert_conversation(store.engine(), "conv-long", state="taken", taken_by="sam")
+    assert observer.keep_paused(tracker, before) is True and tracker.is_paused()
+    assert observer.keep_paused(tracker, len(tracker.events)) is False  # no new session: no-op
+
+
+class FakeAgent:
+    """What handover needs of Rasa's Agent: a lock store and a processor's tracker access."""
+
+    def __init__(self):
+        from rasa.core.lock_store import InMemoryLockStore
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        self.lock_store = InMemoryLockStore()
+        self.trackers = {}
+        agent = self
+
+        class Processor:
+            async def get_tracker(self, conversation_id):
+                return agent.trackers.setdefault(conversation_id,
+                                                 DialogueStateTracker(conversation_id, []))
+
+            async def save_tracker(self, tracker):
+                agent.trackers[tracker.sender_id] = tracker
+
+        self.processor = Processor()
+
+
+def test_a_patient_left_without_a_reply_gets_the_assistant_back(console, monkeypatch):
+    from bot.staff import auth
+
+    monkeypatch.setenv("STAFF_REPLY_SECONDS", "5")
+    agent, eng = FakeAgent(), store.engine()
+    sam = auth.Staff("sam", "Sam", "staff", "csrf", "hash")
+    store.upsert_conversation(eng, "conv-quiet", channel="socketio", crisis=True, state="waiting")
+    asyncio.run(handover.take_over(agent, "conv-quiet", sam))
+    assert agent.trackers["conv-quiet"].is_paused()
+    run_turn("conv-quiet", [user("hello? anyone?", "greet")], "open")
+    waiting = store.get_conversation(eng, "conv-quiet")["patient_waiting_since"]
+    assert waiting
+    assert asyncio.run(handover.unanswered_sweep(agent)) == 0  # not 5 s yet
+    asyncio.run(handover.send(agent, "conv-quiet", sam, "Sorry, one moment"))
+    assert store.get_conversation(eng, "conv-quiet")["patient_waiting_since"] is None  # answered
+    run_turn("conv-quiet", [user("still there?", "greet")], "open")
+    store.claim(eng, "conv-quiet", store.conversations.c.state == "taken",
+                patient_waiting_since=store.now() - 6)
+    assert asyncio.run(handover.unanswered_sweep(agent)) == 1
+    tracker = agent.trackers["conv-quiet"]
+    assert not tracker.is_paused()
+    last = [e for e in tracker.events if e.type_name == "bot"][-1]
+    assert last.text.startswith("Sorry, Sam can't reply right now")
+    assert last.data["buttons"] == config.resources_for("US")["buttons"]  # a crisis conversation
+    row = store.get_conversation(eng, "conv-quiet")
+    assert row["state"] == "bot" and row["taken_by"] is None
+    assert asyncio.run(handover.unanswered_sweep(agent)) == 0  # once
+    widget = [data for event, data, room, ns in console.emitted if event == "bot_uttered"]
+    assert widget[-1]["staff"]["kind"] == "leave" and widget[-1]["crisis"] == "support"
