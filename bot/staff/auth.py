@@ -147,7 +147,11 @@ def session(eng: sa.engine.Engine, token: Optional[str]) -> Optional[Staff]:
     """The logged-in staff member for a cookie token, or None (missing, expired, disabled)."""
     if not token or len(token) > 128:
         return None
-    digest = token_hash(token)
+    return session_by_hash(eng, token_hash(token))
+
+
+def session_by_hash(eng: sa.engine.Engine, digest: str) -> Optional[Staff]:
+    """The same, from the stored hash (a live socket re-checks its session with it)."""
     with eng.connect() as conn:
         row = conn.execute(
             sa.select(store.sessions.c.csrf_token, store.sessions.c.expires_at,

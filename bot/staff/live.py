@@ -34,6 +34,7 @@ LIVE_CHANNELS = frozenset({"socketio"})
 MESSAGING_CHANNELS = frozenset({"slack", "facebook", "telegram", "twilio"})
 COOKIE_NAMES = ("__Host-tms_staff", "tms_staff")
 _state: Dict[str, Any] = {"sio": None, "event": "bot_uttered", "namespace": "/", "channels": {}}
+_sockets: Dict[str, str] = {}  # this process's staff socket id -> session token hash
 
 
 def conversation_room(conversation_id: str) -> str:
@@ -98,8 +99,13 @@ def attach_webchat(sio: Any, bot_message_evt: str, namespace: Optional[str]) -> 
             return False
         await sio.save_session(sid, {"username": staff.username, "token_hash": staff.token_hash},
                                namespace=NAMESPACE)
+        _sockets[sid] = staff.token_hash
         await _enter(sid, STAFF_ROOM)
         return True
+
+    @sio.on("disconnect", namespace=NAMESPACE)
+    async def disconnect(sid: str) -> None:
+        _sockets.pop(sid, None)
 
     @sio.on("watch", namespace=NAMESPACE)
     async def watch(sid: str, data: Any) -> Dict[str, Any]:
@@ -108,13 +114,17 @@ def attach_webchat(sio: Any, bot_message_evt: str, namespace: Optional[str]) -> 
         if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 255:
             return {"ok": False, "error": "conversation_id required"}
         session = await sio.get_session(sid, namespace=NAMESPACE)
+        eng = store.engine()
+        if auth.session_by_hash(eng, session.get("token_hash", "")) is None:
+            await sio.disconnect(sid, namespace=NAMESPACE)  # logged out or expired meanwhile
+            return {"ok": False, "error": "log in again"}
         for room in list(sio.rooms(sid, namespace=NAMESPACE)):
             if room.startswith("conv:"):
                 await _leave(sid, room)
         if store.get_conversation(store.engine(), conversation_id) is None:
             return {"ok": False, "error": "no such conversation"}
         await _enter(sid, conversation_room(conversation_id))
-        logger.debug("staff %s follows a conversation", session.get("username"))
+        store.write_audit(eng, session.get("username", "-"), "watch", conversation_id)
         return {"ok": True}
 
 
@@ -124,6 +134,18 @@ def start_manager() -> None:
     if sio is not None and settings.redis_url() and not getattr(sio, "manager_initialized", True):
         sio.manager_initialized = True
         sio.manager.initialize()
+
+
+async def end_session(token_hash: str) -> None:
+    """Disconnect this process's sockets of a session that logged out.
+
+    (Another replica's sockets of that session stop at their next "watch" and
+    can no longer reconnect: the session is gone from the database.)
+    """
+    for sid, digest in list(_sockets.items()):
+        if digest == token_hash and _state["sio"] is not None:
+            await _state["sio"].disconnect(sid, namespace=NAMESPACE)
+            _sockets.pop(sid, None)
 
 
 async def _enter(sid: str, room: str) -> None:

@@ -203,6 +203,7 @@ def blueprint() -> Blueprint:
         if not (_origin_ok(request) and auth.csrf_ok(staff.csrf_token, given)):
             return _json({"error": "CSRF check failed: reload the page"}, 403)
         auth.logout(store.engine(), staff)
+        await live.end_session(staff.token_hash)
         resp = _headers(response.redirect("/staff/login", status=303))
         del resp.cookies[cookie_name()]
         return resp

@@ -168,6 +168,36 @@ def test_patient_socket_cannot_join_the_staff_namespace(staff_servers):
     assert _socket_connect(origin, cookie, "http://evil.example") is False
 
 
+def test_logout_ends_the_live_socket(staff_servers):
+    import socketio
+
+    origin = staff_servers.origin
+    client = Client(origin)
+    client.login("sam", PASSWORD)
+    token = client.csrf()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in client.jar if c.name == "tms_staff")
+
+    async def scenario():
+        sio = socketio.AsyncClient(reconnection=False)
+        await sio.connect(origin, namespaces=["/staff"], socketio_path="/socket.io",
+                          transports=["polling"], headers={"Cookie": cookie, "Origin": origin},
+                          wait_timeout=10)
+        assert "/staff" in sio.namespaces
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: client.call("POST", "/staff/logout", form={"csrf_token": token}))
+        for _ in range(50):
+            if "/staff" not in sio.namespaces or not sio.connected:
+                break
+            await asyncio.sleep(0.1)
+        ended = "/staff" not in sio.namespaces or not sio.connected
+        if sio.connected:
+            await sio.disconnect()
+        return ended
+
+    assert asyncio.run(scenario()) is True
+    assert _socket_connect(origin, cookie, origin) is False  # and it cannot come back
+
+
 # --------------------------------------------------------------- browser ---
 
 def staff_login(context, origin: str, username: str = "sam", password: str = PASSWORD):
