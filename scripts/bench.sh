@@ -13,3 +13,5 @@ if [ -f benchmarks/safety_latency.py ]; then
   .venv/bin/python benchmarks/safety_latency.py
 fi
 .venv/bin/python benchmarks/safety_blind.py
+# Staff console: patient message -> console, p50/p95 (reports/bench_staff.json).
+.venv/bin/python benchmarks/staff_latency.py
