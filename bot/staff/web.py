@@ -56,8 +56,15 @@ def cookie_name() -> str:
 
 
 def _no_cors(request: Request) -> None:
-    from bot.channels.webchat import _cors_handled
-    _cors_handled(request)
+    """Tell Rasa's Sanic-CORS (--cors) to add nothing: staff routes are same-origin only."""
+    try:
+        from sanic_cors.core import SANIC_CORS_EVALUATED
+    except ImportError:  # pragma: no cover - Rasa 3.6 ships sanic-cors
+        SANIC_CORS_EVALUATED = "_sanic_cors_e"
+    try:
+        setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+    except AttributeError:
+        pass
 
 
 def _headers(resp: HTTPResponse) -> HTTPResponse:

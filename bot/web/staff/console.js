@@ -92,6 +92,13 @@
     alerts.appendChild(box);
     beep(crisis);
   }
+  // Browsers start audio only after a click on the page: the first click anywhere enables it.
+  document.addEventListener("click", function () {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      if (audio.state === "suspended") { audio.resume(); }
+    } catch (e) { /* no audio */ }
+  }, { once: true });
   soundBtn.addEventListener("click", function () {
     soundOn = !soundOn;
     soundBtn.setAttribute("aria-pressed", String(soundOn));
