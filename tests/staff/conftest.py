@@ -15,7 +15,7 @@ import pytest
 from tests import helpers
 from tests.channels.api_stub import ApiStub, channel_env
 from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, Recorder, Servers,  # noqa: F401
-                                    _model, recorders, web_ready)
+                                    _model, web_ready)  # web_ready: a fixture, used by name
 
 PASSWORD = "correct horse battery staple"
 ADMIN_PASSWORD = "another long admin passphrase"

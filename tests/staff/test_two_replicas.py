@@ -1,32 +1,28 @@
-"""Two Rasa replicas: the patient's widget on replica A, the staff console on replica B.
+"""Two Rasa replicas on PostgreSQL + Redis: the widget on replica A, the console on B.
 
-One Redis (started here on a free loopback port) carries both the
-conversation locks (Rasa's RedisLockStore) and, in another database,
-python-socketio's messages between the replicas (STAFF_REDIS_URL). The
-tracker database is one SQLite file both replicas use (PostgreSQL in
-production; the staff tables work on both through SQLAlchemy). Every push
-crosses replicas: the request and the patient's reply (A -> console on B),
-the take-over, the staff message and the hand-back (B -> widget on A). At the
-end the tracker holds each line exactly once.
+PostgreSQL and Redis come from scripts/prod/services.sh (tests/production/
+cluster.py). Redis holds the conversation locks (Rasa's RedisLockStore,
+database 1) and, in database 2, python-socketio's messages between the
+replicas (STAFF_REDIS_URL). Every push crosses replicas: the request and the
+patient's reply (A -> console on B), the take-over, the staff message and
+the hand-back (B -> widget on A). At the end the tracker holds each line
+exactly once.
 """
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import sqlite3
-import subprocess
 import time
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
 from tests import helpers
 from tests.browser.test_widget import faq_start, open_widget
-from tests.staff.conftest import PASSWORD, add_user
+from tests.production.cluster import Services
+from tests.staff.conftest import PASSWORD
 from tests.staff.test_console_live import SHORT, TIMEOUT, expect, queue_item, session_id, snap
-
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
-                                reason="redis-server not installed (scripts/prod/services.sh install)")
 
 
 @pytest.fixture(scope="module")
@@ -34,24 +30,30 @@ def replicas(tmp_path_factory, web_ready):
     from tests.browser.conftest import _model
 
     logs = tmp_path_factory.mktemp("replicas")
-    redis_port, action_port = helpers.free_port(), helpers.free_port()
+    services = Services.start("staff-replicas")
+    db_url = services.env["TRACKER_DB_URL"]
+    pg = urlsplit(db_url)
+    redis_port, redis_password = services.env["REDIS_PORT"], services.env["REDIS_PASSWORD"]
+    action_port = helpers.free_port()
     ports = [helpers.free_port(), helpers.free_port()]
-    db = logs / "tracker.db"
-    add_user(db, "sam", "Sam", "staff", PASSWORD)
-    redis = subprocess.Popen(["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                              "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    endpoints = logs / "endpoints.yml"
+    subprocess_env = {"TRACKER_DB_URL": db_url}
+    add_user_pg(subprocess_env)
+    endpoints = logs / "endpoints.yml"  # a throwaway file in the test's own temp dir
     endpoints.write_text(
         f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {db}\n"
-        f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n  db: 1\n")
+        f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {pg.hostname}\n"
+        f"  port: {pg.port}\n  db: {pg.path.lstrip('/')}\n  username: {pg.username}\n"
+        f"  password: ${{TMS_TEST_PG_PASSWORD}}\n"
+        f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n"
+        f"  password: ${{TMS_TEST_REDIS_PASSWORD}}\n  db: 1\n")
     servers = []
     try:
         servers.append(helpers.start_action_server(action_port, logs))
-        # TRACKER_DB: the staff tables follow TRACKER_DB / TRACKER_DB_URL, as the endpoints do
-        env = helpers.base_env(STAFF_REDIS_URL=f"redis://127.0.0.1:{redis_port}/2", TRACKER_DB=str(db),
-                               STAFF_HOURS_OVERRIDE="open", STAFF_WAIT_SECONDS="600")
+        env = helpers.base_env(
+            STAFF_REDIS_URL=f"redis://:{redis_password}@127.0.0.1:{redis_port}/2",
+            TRACKER_DB_URL=db_url,  # the staff tables follow TRACKER_DB_URL, as production does
+            TMS_TEST_PG_PASSWORD=pg.password, TMS_TEST_REDIS_PASSWORD=redis_password,
+            STAFF_HOURS_OVERRIDE="open", STAFF_WAIT_SECONDS="600")
         rasas = [helpers.Server(f"rasa-{name}", [helpers.RASA, "run", "--model", str(_model()),
                                                  "--endpoints", str(endpoints),
                                                  "--credentials", "credentials.yml",
@@ -62,18 +64,27 @@ def replicas(tmp_path_factory, web_ready):
         for server, port in zip(rasas, ports):
             helpers.wait_http(f"http://127.0.0.1:{port}/", server)
         yield {"a": f"http://127.0.0.1:{ports[0]}", "b": f"http://127.0.0.1:{ports[1]}",
-               "db": db, "logs": rasas}
+               "db_url": db_url, "logs": rasas}
     finally:
         for server in servers:
             server.stop()
-        redis.terminate()
-        redis.wait(timeout=10)
+        services.stop()
 
 
-def events(db, sender):
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id",
-                            (sender,)).fetchall()
+def add_user_pg(env):
+    import subprocess
+    result = subprocess.run([helpers.PYTHON, "-m", "bot.staff", "add-user", "sam", "--name", "Sam",
+                             "--password-stdin"], input=PASSWORD + "\n", cwd=helpers.ROOT,
+                            env=helpers.base_env(**env), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def events(db_url, sender):
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s "
+                                    "ORDER BY id"), {"s": sender}).fetchall()
+    engine.dispose()
     return [(kind, json.loads(data)) for kind, data in rows]
 
 
@@ -112,7 +123,7 @@ def test_take_over_across_replicas(replicas, new_context, artifacts):
     expect(patient.locator(".msg.bot", has_text=faq_start("is_it_painful"))).to_be_visible(
         timeout=TIMEOUT)
 
-    stored = events(replicas["db"], sid)
+    stored = events(replicas["db_url"], sid)
     texts = [(kind, data.get("text")) for kind, data in stored if kind in ("user", "bot")]
     for line in [("bot", "Hello across replicas"), ("user", "my reply from replica A"),
                  ("user", "does tms hurt?")]:
