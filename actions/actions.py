@@ -117,8 +117,12 @@ class ActionCrisisHandoff(Action):
             "time": alert["time"],
             "staff_alerted": alerted,
         }))
+        # Staff console (bot/staff): paused means a person at the clinic has this
+        # chat open; the console shows them the alert.
+        with_staff = tracker.is_paused()
         dispatcher.utter_message(
-            response="utter_crisis_staff_alerted" if alerted else "utter_crisis_staff_not_alerted"
+            response="utter_crisis_staff_alerted" if alerted or with_staff
+            else "utter_crisis_staff_not_alerted"
         )
         return [SlotSet("crisis_detected", True)]
 

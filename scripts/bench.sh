@@ -15,3 +15,5 @@ if [ -f benchmarks/safety_latency.py ]; then
 fi
 .venv/bin/python benchmarks/safety_blind.py
 .venv/bin/python -m benchmarks.followups
+# Staff console: patient message -> console, p50/p95 (reports/bench_staff.json).
+.venv/bin/python benchmarks/staff_latency.py

@@ -272,6 +272,9 @@ def replay_messages(events: Iterable[Any], known: int) -> List[Dict[str, Any]]:
         utter_action = (event.metadata or {}).get("utter_action")
         message = bot_message(event.text, buttons, utter_action, message_id=f"t{index}")
         message["replay"] = True
+        staff = (event.metadata or {}).get("staff")  # a line from the staff console (bot/staff)
+        if isinstance(staff, dict) and staff.get("kind") in ("join", "message", "leave"):
+            message["staff"] = {"kind": staff["kind"], "name": str(staff.get("name", ""))}
         out.append(message)
     return out
 
@@ -384,6 +387,10 @@ class WebchatInput(SocketIOInput):
         webhook = SocketBlueprint(sio, self.socketio_path, "webchat_webhook", __name__)
         self.sio = sio
         namespace = self.namespace
+        # Staff console (bot/staff): shares this server for its /staff namespace
+        # and to deliver staff messages to the widget. No-op without staff accounts.
+        from bot.staff import live as staff_live
+        staff_live.attach_webchat(sio, self.bot_message_evt, namespace)
 
         # ---- socket.io -------------------------------------------------------
         @sio.on("connect", namespace=namespace)

@@ -67,7 +67,9 @@
       newTab: "(opens in a new tab)",
       suggestions: "Suggested replies",
       crisisCard: "Crisis support",
-      privacy: "Don't share personal details. Not for emergencies."
+      privacy: "Don't share personal details. Not for emergencies.",
+      staffSaid: "{name} from the clinic said:",
+      staffHere: "You're chatting with {name} from the clinic"
     }
   };
   var T = STRINGS[LANG] || STRINGS.en;
@@ -316,10 +318,34 @@
     return m ? m[1].toLowerCase() + ":" + m[2].replace(/[^0-9+]/g, "") : null;
   }
 
+  /* Staff console (bot/staff): lines from a person at the clinic. */
+  function staffMarker(staff) {
+    if (!staff || typeof staff !== "object" || ["join", "message", "leave"].indexOf(staff.kind) < 0) { return null; }
+    return { kind: staff.kind, name: String(staff.name || "").slice(0, 64),
+             clinic: String(staff.clinic || clinicName || "").slice(0, 120) };
+  }
+  function renderStaff(msg) {
+    if (msg.staff.kind !== "message") {
+      return el("div", { className: "msg system" }, [el("p", { text: msg.text })]);
+    }
+    var who = msg.staff.name + (msg.staff.clinic ? " \u00b7 " + msg.staff.clinic : "");
+    return el("div", { className: "msg bot staff" },
+              [el("span", { className: "sr-only", text: t("staffSaid", { name: msg.staff.name }) + " " }),
+               el("div", { className: "who", "aria-hidden": "true", text: who }),
+               el("div", { className: "bubble", text: msg.text })]);
+  }
+  function updateStaffStatus() {
+    var last = null;
+    state.messages.forEach(function (m) { if (m.staff && m.staff.kind !== "message") { last = m.staff; } });
+    subtitle.textContent = last && last.kind === "join" ? t("staffHere", { name: last.name }) : t("subtitle");
+  }
+
   var nodes = {};  // message id -> element
   function renderMessage(msg, live) {
     var node;
-    if (msg.role === "user") {
+    if (msg.staff && msg.role === "bot" && !(msg.staff.kind !== "message" && (msg.buttons || []).length)) {
+      node = renderStaff(msg);  // a line with crisis buttons is shown as the bot's card instead
+    } else if (msg.role === "user") {
       node = el("div", { className: "msg user" },
                 [el("span", { className: "sr-only", text: t("you") + " " }),
                  el("div", { className: "bubble", text: msg.text }),
@@ -409,6 +435,7 @@
     nodes = {};
     state.messages.forEach(function (m) { log.appendChild(renderMessage(m, false)); updateMeta(m); });
     pruneReplies();
+    updateStaffStatus();
     scrollToTurn();
   }
   function addMessage(msg, live) {
@@ -418,7 +445,8 @@
     log.appendChild(renderMessage(msg, live));
     updateMeta(msg);
     pruneReplies();
-    if (msg.role === "user") { scrollToEnd(); } else { scrollToTurn(); }
+    if (msg.staff) { updateStaffStatus(); }
+    if (msg.role === "user" || msg.staff) { scrollToEnd(); } else { scrollToTurn(); }
     return true;
   }
 
@@ -435,6 +463,8 @@
                             : undefined;
     var msg = { id: String(payload.id || uid()), role: "bot", text: text, buttons: buttons,
                 crisis: crisis, ts: Date.now() };
+    var staff = staffMarker(payload.staff);  // a person at the clinic (bot/staff)
+    if (staff) { msg.staff = staff; }
     var added = addMessage(msg, true);
     if (added && !payload.untracked) { state.botCount += 1; saveState(); }
     if (added && !isOpen()) { unread += 1; updateLauncher(); }
