@@ -33,6 +33,7 @@ through, so timestamps in the audit log stay readable. When in doubt, redact.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import logging
 import re
@@ -44,6 +45,9 @@ EMAIL_MARK = "[email]"
 PHONE_MARK = "[phone]"
 TEXT_MARK = "[message text]"
 MIN_REMEMBERED = 6   # shorter texts ("yes", "no") are not worth mangling log lines for
+# A single word ("crisis", "thanks", "insurance") identifies nobody and would mangle every
+# log line that uses it; e-mails and phone numbers are redacted by pattern anyway.
+MIN_ONE_WORD = 16
 REMEMBERED = 512     # the most recent message texts of this process
 _RASA_PARSE_WARNING = re.compile(r"Failed to parse arguments in line '.*", re.S)
 _RASA_PARSE_SAFE = ("Failed to parse arguments in a message that starts with '/' "
@@ -90,7 +94,8 @@ def remember(text: Any) -> None:
     if not isinstance(text, str):
         return
     text = text.strip()
-    if len(text) < MIN_REMEMBERED:
+    if len(text) < MIN_REMEMBERED or (len(text) < MIN_ONE_WORD and not any(
+            ch.isspace() for ch in text)):
         return
     forms = {text, json.dumps(text)[1:-1], repr(text)[1:-1]}  # as JSON / repr would show it
     with _recent_lock:
@@ -105,6 +110,12 @@ def _forget_all() -> None:
         _recent.clear()
 
 
+@functools.lru_cache(maxsize=2048)
+def _whole(known: str) -> "re.Pattern[str]":
+    """`known` where it stands whole: not inside a longer word ("crisis_detected")."""
+    return re.compile(r"(?<!\w)" + re.escape(known) + r"(?!\w)")
+
+
 def redact(text: str) -> str:
     """`text` without remembered message texts, e-mail addresses and phone numbers."""
     if not text:
@@ -116,7 +127,7 @@ def redact(text: str) -> str:
             recent = sorted(_recent, key=len, reverse=True)
         for known in recent:
             if known in text:
-                text = text.replace(known, TEXT_MARK)
+                text = _whole(known).sub(TEXT_MARK, text)
     if "@" in text:
         text = _EMAIL.sub(EMAIL_MARK, text)
     if sum(ch.isdigit() for ch in text) >= 7:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import re
 import time
-from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from tests import helpers
 from tests.browser.test_widget import faq_start, open_widget
+from tests.production import cluster
 from tests.production.cluster import Services
 from tests.staff.conftest import PASSWORD
 from tests.staff.test_console_live import SHORT, TIMEOUT, expect, queue_item, session_id, snap
@@ -32,37 +32,24 @@ def replicas(tmp_path_factory, web_ready):
     logs = tmp_path_factory.mktemp("replicas")
     services = Services.start("staff-replicas")
     db_url = services.env["TRACKER_DB_URL"]
-    pg = urlsplit(db_url)
     redis_port, redis_password = services.env["REDIS_PORT"], services.env["REDIS_PASSWORD"]
     action_port = helpers.free_port()
     ports = [helpers.free_port(), helpers.free_port()]
     subprocess_env = {"TRACKER_DB_URL": db_url}
     add_user_pg(subprocess_env)
-    endpoints = logs / "endpoints.yml"  # a throwaway file in the test's own temp dir
-    endpoints.write_text(
-        f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n"
-        f"tracker_store:\n  type: SQL\n  dialect: postgresql\n  url: {pg.hostname}\n"
-        f"  port: {pg.port}\n  db: {pg.path.lstrip('/')}\n  username: {pg.username}\n"
-        f"  password: ${{TMS_TEST_PG_PASSWORD}}\n"
-        f"lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: {redis_port}\n"
-        f"  password: ${{TMS_TEST_REDIS_PASSWORD}}\n  db: 1\n")
     servers = []
     try:
-        servers.append(helpers.start_action_server(action_port, logs))
-        env = helpers.base_env(
-            STAFF_REDIS_URL=f"redis://:{redis_password}@127.0.0.1:{redis_port}/2",
-            TRACKER_DB_URL=db_url,  # the staff tables follow TRACKER_DB_URL, as production does
-            TMS_TEST_PG_PASSWORD=pg.password, TMS_TEST_REDIS_PASSWORD=redis_password,
-            STAFF_HOURS_OVERRIDE="open", STAFF_WAIT_SECONDS="600")
-        rasas = [helpers.Server(f"rasa-{name}", [helpers.RASA, "run", "--model", str(_model()),
-                                                 "--endpoints", str(endpoints),
-                                                 "--credentials", "credentials.yml",
-                                                 "--interface", "127.0.0.1", "--port", str(port)],
-                                env, logs)
+        # Both replicas and the action server exactly as production starts them.
+        servers.append(cluster.start_actions(action_port, logs))
+        rasas = [cluster.start_replica(
+                     f"rasa-{name}", port, action_port, logs, _model(), services=services.env,
+                     wait=False,
+                     STAFF_REDIS_URL=f"redis://:{redis_password}@127.0.0.1:{redis_port}/2",
+                     STAFF_HOURS_OVERRIDE="open", STAFF_WAIT_SECONDS="600")
                  for name, port in zip("ab", ports)]
         servers += rasas
         for server, port in zip(rasas, ports):
-            helpers.wait_http(f"http://127.0.0.1:{port}/", server)
+            cluster.wait_for(server, port)
         yield {"a": f"http://127.0.0.1:{ports[0]}", "b": f"http://127.0.0.1:{ports[1]}",
                "db_url": db_url, "logs": rasas}
     finally:
