@@ -21,7 +21,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "tms.tar.gz"
-# The project's own spec and fact sheet (never ../shared: a fresh clone must pass alone).
+# The project's own spec and fact sheet (never the shared reference folder beside the repo: a fresh clone must pass alone).
 TOPICS_FILE = ROOT / "docs" / "spec" / "topics.yml"
 FACTS_FILE = ROOT / "docs" / "knowledge" / "tms-facts.md"
 REPORTS = ROOT / "reports"
